@@ -1,0 +1,67 @@
+"""The kernel-log scanner fails a run on every kind of kernel error."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
+import logscan  # noqa: E402
+
+# One real-looking line of each kind the scanner must catch.
+BAD_LINES = {
+    "warn": "[   12.345678] WARNING: CPU: 0 PID: 1 at drivers/pci/p2pdma.c:42 foo+0x1/0x2",
+    "cut-here": "[   12.3] ------------[ cut here ]------------",
+    "bug": "[    3.1] BUG: unable to handle page fault for address: ffff888000000000",
+    "kernel-bug": "[    3.1] kernel BUG at mm/slub.c:400!",
+    "oops": "[    3.2] Oops: 0002 [#1] PREEMPT SMP KASAN",
+    "kasan": "[    5.0] BUG: KASAN: slab-out-of-bounds in p2p_map+0x10/0x20",
+    "ubsan": "[    5.0] UBSAN: array-index-out-of-bounds in drivers/pci/p2pdma/map.c:10:5",
+    "kfence": "[    5.0] BUG: KFENCE: use-after-free read in p2p_unmap+0x1/0x2",
+    "lockdep": "[    6.0] WARNING: possible circular locking dependency detected",
+    "lockdep-recursive": "[    6.0] WARNING: possible recursive locking detected",
+    "sleep-atomic": "[    6.0] BUG: sleeping function called from invalid context at mm/slab.h:1",
+    "dma-api": "[    7.0] DMA-API: nvme 0000:03:00.0: device driver frees DMA memory with wrong size",
+    "dmar-fault": "[    8.0] DMAR: [DMA Read NO_PASID] Request device [03:00.0] fault addr 0x1000",
+    "dmar-drhd": "[    8.0] DMAR: DRHD: handling fault status reg 2",
+    "kmemleak": "[    9.0] kmemleak: 3 new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
+    "panic": "[    9.9] Kernel panic - not syncing: Fatal exception",
+    "hung-task": "[  200.0] INFO: task insmod:100 blocked for more than 120 seconds.",
+}
+
+GOOD_LINES = [
+    "[    1.0] pci 0000:01:00.0: [1b36:0010] type 00 class 0x010802",
+    "[    1.0] DMAR: IOMMU enabled",
+    "[    2.0] nvme 0000:03:00.0: cannot be used for peer-to-peer DMA as the client and "
+    "provider (0000:04:00.0) do not share an upstream bridge or whitelisted host bridge",
+    "[    2.0]     ok 1 nvme_pair_distance",
+    "[    2.1] Run /init as init process",
+]
+
+
+class LogScanTest(unittest.TestCase):
+    def test_each_error_kind_is_caught(self):
+        for kind, line in BAD_LINES.items():
+            with self.subTest(kind=kind):
+                self.assertEqual(logscan.scan([line]), [line])
+
+    def test_ordinary_boot_lines_pass(self):
+        self.assertEqual(logscan.scan(GOOD_LINES), [])
+
+    def test_expected_line_is_allowed_and_others_are_not(self):
+        lines = [BAD_LINES["dmar-fault"], BAD_LINES["warn"]]
+        self.assertEqual(logscan.scan(lines, [r"DMAR: \[DMA Read"]), [BAD_LINES["warn"]])
+
+    def test_blank_expectation_allows_nothing(self):
+        self.assertEqual(logscan.scan([BAD_LINES["oops"]], ["", "  "]), [BAD_LINES["oops"]])
+
+    def test_cli_exit_status(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as f:
+            f.write("\n".join(GOOD_LINES + [BAD_LINES["kasan"]]) + "\n")
+        try:
+            self.assertEqual(logscan.main(["logscan", f.name]), 1)
+        finally:
+            os.unlink(f.name)
+
+
+if __name__ == "__main__":
+    unittest.main()

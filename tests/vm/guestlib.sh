@@ -1,0 +1,57 @@
+# shellcheck shell=sh
+# Helpers for the plans in tests/vm/plans, run by busybox sh in the guest.
+#
+# A plan records results in /results/steps, one line each:
+#   pass NAME | fail NAME: why | skip NAME: why
+# KUnit suites leave their KTAP in /results/kunit/SUITE.ktap; the host
+# parses them with the kernel's kunit.py. Kernel-log lines a plan expects
+# (an error it provokes on purpose) are declared with expect_log; every
+# other error in the kernel log fails the run.
+
+RES=/results
+mkdir -p "$RES/kunit"
+: >"$RES/steps"
+: >"$RES/expected-log"
+
+log() { echo "[$P2P_LANE] $*"; }
+pass() { echo "pass $1" >>"$RES/steps"; log "pass $1"; }
+fail() { n=$1; shift; echo "fail $n: $*" >>"$RES/steps"; log "FAIL $n: $*"; }
+skip() { n=$1; shift; echo "skip $n: $*" >>"$RES/steps"; log "skip $n: $*"; }
+
+# expect_log REGEX: a kernel-log line matching REGEX (egrep syntax) is
+# provoked on purpose by this plan and does not fail the run.
+expect_log() { echo "$1" >>"$RES/expected-log"; }
+
+# step NAME CMD...: run CMD; pass if it exits 0.
+step() {
+	n=$1; shift
+	if out=$("$@" 2>&1); then pass "$n"; else fail "$n" "$* -> $out"; fi
+}
+
+# check_eq NAME ACTUAL EXPECTED
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi
+}
+
+# kmod PATH-RELATIVE-TO-KOUT: where a module of the built kernel is.
+kmod() { echo "$P2P_KOUT/$1"; }
+
+# kunit MODULE.ko [PARAM=VALUE...]: load a module of KUnit suites, keep
+# the KTAP of each suite it ran, unload it. MODULE is looked up in the
+# test modules (tests/kunit) first, then in the kernel's own modules.
+kunit() {
+	m=$1; shift
+	f=$(kmod "extmod/kunit/$m")
+	[ -f "$f" ] || f=$(find "$P2P_KOUT" -name "$m" -path '*/drivers/*' | head -n1)
+	if [ ! -f "$f" ]; then fail "kunit:$m" "module not built"; return; fi
+	ls /sys/kernel/debug/kunit >/tmp/kunit.before 2>/dev/null || :
+	if ! out=$(insmod "$f" "$@" 2>&1); then fail "kunit:$m" "insmod: $out"; return; fi
+	ls /sys/kernel/debug/kunit >/tmp/kunit.after
+	for s in $(grep -vxF -f /tmp/kunit.before /tmp/kunit.after); do
+		cp "/sys/kernel/debug/kunit/$s/results" "$RES/kunit/$s.ktap"
+	done
+	rmmod "${m%.ko}" 2>/dev/null
+}
+
+# plan_status: the plan's exit status for the host, 1 if a step failed.
+plan_status() { ! grep -q '^fail' "$RES/steps"; }
