@@ -34,6 +34,8 @@ GOOD_LINES = [
     "provider (0000:04:00.0) do not share an upstream bridge or whitelisted host bridge",
     "[    2.0]     ok 1 nvme_pair_distance",
     "[    2.1] Run /init as init process",
+    "[    0.5] DMA-API: preallocated 65536 debug entries",
+    "[    0.5] DMA-API: debugging enabled by kernel config",
 ]
 
 

@@ -9,12 +9,13 @@
  * from an NVMe device to edu (-1: refused), and the IOMMU mode the VM was
  * booted with. Each case checks one of them against the running kernel.
  */
-#include <kunit/test.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
 #include <linux/sizes.h>
+
+#include "p2p_kunit.h"
 
 static unsigned int cmb_size_mb = 16;
 module_param(cmb_size_mb, uint, 0444);
@@ -189,7 +190,7 @@ static struct kunit_suite p2pdma_topology_suite = {
 	.exit = topo_exit,
 	.test_cases = p2pdma_topology_cases,
 };
-kunit_test_suite(p2pdma_topology_suite);
+p2p_kunit_param_suites(&p2pdma_topology_suite);
 
 MODULE_DESCRIPTION("KUnit checks of the emulated machine's P2P topology");
 MODULE_LICENSE("GPL");

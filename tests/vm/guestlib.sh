@@ -47,8 +47,9 @@ kunit() {
 	ls /sys/kernel/debug/kunit >/tmp/kunit.before 2>/dev/null || :
 	if ! out=$(insmod "$f" "$@" 2>&1); then fail "kunit:$m" "insmod: $out"; return; fi
 	ls /sys/kernel/debug/kunit >/tmp/kunit.after
-	for s in $(grep -vxF -f /tmp/kunit.before /tmp/kunit.after); do
-		cp "/sys/kernel/debug/kunit/$s/results" "$RES/kunit/$s.ktap"
+	for s in $(cat /tmp/kunit.after); do
+		grep -qxF "$s" /tmp/kunit.before ||
+			cp "/sys/kernel/debug/kunit/$s/results" "$RES/kunit/$s.ktap"
 	done
 	rmmod "${m%.ko}" 2>/dev/null
 }

@@ -21,7 +21,7 @@ BAD = [
     r"possible recursive locking",
     r"inconsistent lock state",
     r"suspicious RCU usage",
-    r"DMA-API: ",
+    r"DMA-API: (?!preallocated \d+ debug entries|debugging enabled by kernel config)",
     r"DMAR: \[DMA (Read|Write)",
     r"DMAR: DRHD: handling fault",
     r"DMAR: .*[Ff]ault",
