@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite: dma_map_phys() and DMA_ATTR_MMIO on an emulated machine.
+ *
+ * The DMA master is QEMU's edu device (1234:11e8, no driver bound); the
+ * MMIO target is the CMB BAR of a QEMU NVMe controller (1b36:0010), the RAM
+ * target a page from the page allocator. The plan passes the IOMMU mode the
+ * VM was booted with: in "strict" and "lazy" mappings go through the Intel
+ * IOMMU, and the suite checks the page tables (iommu_iova_to_phys()) and,
+ * through kprobes on the driver (iommu_spy), the protection bits the DMA
+ * layer asked for; in "off" and "pt" they are dma-direct, and DMA address
+ * equals physical address.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+
+#include "iommu_spy.h"
+#include "p2p_kunit.h"
+
+static char *iommu = "off";
+module_param(iommu, charp, 0444);
+MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or pt");
+
+struct phys_env {
+	struct pci_dev *edu;
+	struct pci_dev *nvme;
+	struct iommu_domain *domain;	/* NULL unless translated */
+	phys_addr_t cmb;		/* start of the NVMe CMB BAR */
+	resource_size_t cmb_len;
+};
+
+static bool translated(void)
+{
+	return !strcmp(iommu, "strict") || !strcmp(iommu, "lazy");
+}
+
+static int phys_init(struct kunit *test)
+{
+	struct phys_env *env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
+	int bar;
+
+	KUNIT_ASSERT_NOT_NULL(test, env);
+	test->priv = env;
+	env->edu = pci_get_device(0x1234, 0x11e8, NULL);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, env->edu, "no edu device");
+	env->nvme = pci_get_device(0x1b36, 0x0010, NULL);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, env->nvme, "no QEMU NVMe controller");
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if (pci_resource_flags(env->nvme, bar) & IORESOURCE_PREFETCH)
+			break;
+	KUNIT_ASSERT_LT_MSG(test, bar, PCI_STD_NUM_BARS, "NVMe has no CMB BAR");
+	env->cmb = pci_resource_start(env->nvme, bar);
+	env->cmb_len = pci_resource_len(env->nvme, bar);
+	KUNIT_ASSERT_GE(test, env->cmb_len, (resource_size_t)SZ_1M);
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(&env->edu->dev, DMA_BIT_MASK(64)), 0);
+	if (translated()) {
+		env->domain = iommu_get_domain_for_dev(&env->edu->dev);
+		KUNIT_ASSERT_NOT_NULL(test, env->domain);
+	}
+	return 0;
+}
+
+static void phys_exit(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+
+	dma_set_mask_and_coherent(&env->edu->dev, DMA_BIT_MASK(32));
+	pci_dev_put(env->nvme);
+	pci_dev_put(env->edu);
+}
+
+/* Every page of [dma, dma + len) must translate to [phys, phys + len). */
+static void expect_translates(struct kunit *test, struct phys_env *env,
+			      dma_addr_t dma, phys_addr_t phys, size_t len)
+{
+	size_t off;
+
+	if (!env->domain) {
+		KUNIT_EXPECT_EQ(test, dma, (dma_addr_t)phys);
+		return;
+	}
+	for (off = 0; off < len; off += PAGE_SIZE)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(env->domain, dma + off), phys + off);
+}
+
+static void mmio_maps_to_bar(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+	phys_addr_t phys = env->cmb + SZ_64K;
+	struct device *dev = &env->edu->dev;
+	struct iommu_spy spy = {};
+	dma_addr_t dma;
+
+	if (env->domain)
+		KUNIT_ASSERT_EQ(test, iommu_spy_start(&spy, env->domain, 0, ULONG_MAX), 0);
+	dma = dma_map_phys(dev, phys, SZ_64K, DMA_BIDIRECTIONAL, DMA_ATTR_MMIO);
+	if (env->domain)
+		iommu_spy_stop(&spy);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	expect_translates(test, env, dma, phys, SZ_64K);
+
+	if (env->domain) {
+		/* MMIO protection, never cacheable, read and write. */
+		KUNIT_EXPECT_GE(test, atomic_read(&spy.map_calls), 1);
+		KUNIT_EXPECT_TRUE(test, atomic_read(&spy.prot_and) & IOMMU_MMIO);
+		KUNIT_EXPECT_FALSE(test, atomic_read(&spy.prot_or) & IOMMU_CACHE);
+		KUNIT_EXPECT_EQ(test, atomic_read(&spy.prot_and) & (IOMMU_READ | IOMMU_WRITE),
+				IOMMU_READ | IOMMU_WRITE);
+	}
+
+	dma_unmap_phys(dev, dma, SZ_64K, DMA_BIDIRECTIONAL, DMA_ATTR_MMIO);
+	if (env->domain)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(env->domain, dma), (phys_addr_t)0);
+}
+
+static void ram_maps_like_a_page(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+	struct device *dev = &env->edu->dev;
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct iommu_spy spy = {};
+	phys_addr_t phys;
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	phys = page_to_phys(page) + 256;
+	if (env->domain)
+		KUNIT_ASSERT_EQ(test, iommu_spy_start(&spy, env->domain, 0, ULONG_MAX), 0);
+	dma = dma_map_phys(dev, phys, 512, DMA_TO_DEVICE, 0);
+	if (env->domain)
+		iommu_spy_stop(&spy);
+	if (dma_mapping_error(dev, dma)) {
+		__free_page(page);
+		KUNIT_FAIL(test, "dma_map_phys() of RAM failed");
+		return;
+	}
+	if (env->domain) {
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(env->domain, dma), phys);
+		/* RAM on x86 is coherent: cacheable, read-only for TO_DEVICE. */
+		KUNIT_EXPECT_TRUE(test, atomic_read(&spy.prot_and) & IOMMU_CACHE);
+		KUNIT_EXPECT_FALSE(test, atomic_read(&spy.prot_or) & (IOMMU_MMIO | IOMMU_WRITE));
+	} else {
+		KUNIT_EXPECT_EQ(test, dma, (dma_addr_t)phys);
+	}
+	dma_unmap_phys(dev, dma, 512, DMA_TO_DEVICE, 0);
+	__free_page(page);
+}
+
+static void map_resource_is_mmio_phys(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+	struct device *dev = &env->edu->dev;
+	dma_addr_t dma;
+
+	dma = dma_map_resource(dev, env->cmb, SZ_8K, DMA_FROM_DEVICE, 0);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, dma));
+	expect_translates(test, env, dma, env->cmb, SZ_8K);
+	/* dma_unmap_phys() with DMA_ATTR_MMIO undoes a dma_map_resource(). */
+	dma_unmap_phys(dev, dma, SZ_8K, DMA_FROM_DEVICE, DMA_ATTR_MMIO);
+	if (env->domain)
+		KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(env->domain, dma), (phys_addr_t)0);
+}
+
+static void map_page_refuses_mmio_attr(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* Warns once: the plan declares the warning as expected. */
+	dma = dma_map_page_attrs(&env->edu->dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE,
+				 DMA_ATTR_MMIO);
+	__free_page(page);
+	KUNIT_EXPECT_EQ(test, dma, DMA_MAPPING_ERROR);
+}
+
+static void mmio_out_of_reach_is_refused_not_bounced(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+	struct device *dev = &env->edu->dev;
+	dma_addr_t dma;
+
+	if (env->domain)
+		kunit_skip(test, "behind a translating IOMMU every BAR is in reach");
+	/* A bus that cannot reach the BAR: dma-direct must refuse, not bounce. */
+	dev->bus_dma_limit = env->cmb - 1;
+	dma = dma_map_phys(dev, env->cmb, SZ_4K, DMA_TO_DEVICE, DMA_ATTR_MMIO);
+	dev->bus_dma_limit = 0;
+	KUNIT_EXPECT_EQ(test, dma, DMA_MAPPING_ERROR);
+}
+
+static void need_unmap_behind_iommu(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+
+	if (!env->domain)
+		kunit_skip(test, "dma-direct: the answer depends on coherency and swiotlb");
+	KUNIT_EXPECT_TRUE(test, dma_need_unmap(&env->edu->dev));
+}
+
+static struct kunit_case dma_phys_cases[] = {
+	KUNIT_CASE(mmio_maps_to_bar),
+	KUNIT_CASE(ram_maps_like_a_page),
+	KUNIT_CASE(map_resource_is_mmio_phys),
+	KUNIT_CASE(map_page_refuses_mmio_attr),
+	KUNIT_CASE(mmio_out_of_reach_is_refused_not_bounced),
+	KUNIT_CASE(need_unmap_behind_iommu),
+	{}
+};
+
+static struct kunit_suite dma_phys_suite = {
+	.name = "dma-map-phys",
+	.init = phys_init,
+	.exit = phys_exit,
+	.test_cases = dma_phys_cases,
+};
+p2p_kunit_param_suites(&dma_phys_suite);
+
+MODULE_DESCRIPTION("KUnit checks of dma_map_phys() and DMA_ATTR_MMIO");
+MODULE_LICENSE("GPL");

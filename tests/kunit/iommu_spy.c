@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommu_spy: kprobes on intel_iommu_map_pages() and
+ * intel_iommu_iotlb_sync_map(). See iommu_spy.h.
+ *
+ * Both are reached only through the driver's ops table, so they are never
+ * inlined. Their arguments are read from the x86-64 calling convention:
+ * map_pages(domain, iova, paddr, pgsize, pgcount, prot, ...) has iova in
+ * rsi, pgsize in rcx, pgcount in r8 and prot in r9;
+ * iotlb_sync_map(domain, iova, size) has iova in rsi and size in rdx; both
+ * have the domain in rdi.
+ */
+#include <linux/atomic.h>
+#include <linux/kprobes.h>
+#include <linux/minmax.h>
+
+#include "iommu_spy.h"
+
+static bool watched(struct iommu_spy *spy, struct pt_regs *regs,
+		    unsigned long len)
+{
+	unsigned long iova = regs->si;
+
+	return (void *)regs->di == spy->domain && iova < spy->hi &&
+	       iova + len > spy->lo;
+}
+
+static int map_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct iommu_spy *spy = container_of(kp, struct iommu_spy, map_kp);
+	unsigned long pgsize = regs->cx, pgcount = regs->r8;
+	int prot = regs->r9;
+
+	if (!watched(spy, regs, pgsize * pgcount))
+		return 0;
+	atomic_inc(&spy->map_calls);
+	atomic_or(prot, &spy->prot_or);
+	atomic_and(prot, &spy->prot_and);
+	atomic_long_or(pgsize, &spy->pgsizes);
+	return 0;
+}
+
+static int sync_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct iommu_spy *spy = container_of(kp, struct iommu_spy, sync_kp);
+
+	if (watched(spy, regs, regs->dx))
+		atomic_inc(&spy->syncs);
+	return 0;
+}
+
+/**
+ * iommu_spy_reset() - zero the counters, keep watching
+ * @spy: the spy
+ */
+void iommu_spy_reset(struct iommu_spy *spy)
+{
+	atomic_set(&spy->map_calls, 0);
+	atomic_set(&spy->syncs, 0);
+	atomic_set(&spy->prot_or, 0);
+	atomic_set(&spy->prot_and, ~0);
+	atomic_long_set(&spy->pgsizes, 0);
+}
+
+/**
+ * iommu_spy_start() - watch map and sync calls for IOVAs in [lo, hi)
+ * @spy: zeroed spy to start
+ * @domain: the struct iommu_domain whose calls are counted
+ * @lo: first IOVA watched
+ * @hi: first IOVA past the window
+ *
+ * Return: 0, or the errno of register_kprobe() (no Intel IOMMU driver,
+ * or a kernel without kprobes).
+ */
+int iommu_spy_start(struct iommu_spy *spy, void *domain, unsigned long lo,
+		    unsigned long hi)
+{
+	int ret;
+
+	spy->domain = domain;
+	spy->lo = lo;
+	spy->hi = hi;
+	iommu_spy_reset(spy);
+	spy->map_kp.symbol_name = "intel_iommu_map_pages";
+	spy->map_kp.pre_handler = map_pre;
+	spy->sync_kp.symbol_name = "intel_iommu_iotlb_sync_map";
+	spy->sync_kp.pre_handler = sync_pre;
+	ret = register_kprobe(&spy->map_kp);
+	if (ret)
+		return ret;
+	ret = register_kprobe(&spy->sync_kp);
+	if (ret)
+		unregister_kprobe(&spy->map_kp);
+	return ret;
+}
+
+/**
+ * iommu_spy_stop() - stop watching
+ * @spy: a started spy
+ */
+void iommu_spy_stop(struct iommu_spy *spy)
+{
+	unregister_kprobe(&spy->sync_kp);
+	unregister_kprobe(&spy->map_kp);
+}

@@ -1,0 +1,8 @@
+# shellcheck shell=sh
+# DMA core plan: dma_map_phys() and DMA_ATTR_MMIO against a real emulated
+# IOMMU (strict, lazy), passthrough and no IOMMU.
+
+# map_page_refuses_mmio_attr provokes dma_map_page_attrs()'s warning.
+expect_log 'cut here'
+expect_log 'WARNING: .* at kernel/dma/mapping.c:[0-9]+ dma_map_page_attrs'
+kunit dma_phys_kunit.ko iommu="$P2P_IOMMU"
