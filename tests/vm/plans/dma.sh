@@ -6,3 +6,7 @@
 expect_log 'cut here'
 expect_log 'WARNING: .* at kernel/dma/mapping.c:[0-9]+ dma_map_page_attrs'
 kunit dma_phys_kunit.ko iommu="$P2P_IOMMU"
+
+# The argument checks of dma_iova_try_alloc() and dma_iova_link() warn once.
+expect_log 'WARNING: .* at drivers/iommu/dma-iova.c:[0-9]+ dma_iova_(try_alloc|link)'
+kunit dma_iova_kunit.ko iommu="$P2P_IOMMU"

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Two-step IOVA-based DMA mapping: reserve one IOVA range up front, link
+ * physical ranges (RAM or MMIO) into it in the fast path, and make a batch
+ * of links visible with one IOTLB sync.
+ *
+ * Only devices behind a translating IOMMU domain use it: for dma-direct and
+ * identity (passthrough) domains dma_iova_try_alloc() returns false and the
+ * caller maps each range with dma_map_phys(). Nothing here takes a lock;
+ * callers serialise the calls on one dma_iova_state. dma_iova_link()
+ * allocates page-table memory with GFP_ATOMIC, so it may be called in
+ * atomic context.
+ */
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+#include <linux/iova.h>
+#include <linux/overflow.h>
+
+#include "dma-iommu.h"
+
+/* The granule-aligned IOVA range backing @state, and its length. */
+static dma_addr_t iova_base(struct iova_domain *iovad,
+			    struct dma_iova_state *state, size_t *len)
+{
+	size_t pad = iova_offset(iovad, state->addr);
+
+	*len = iova_align(iovad, dma_iova_size(state) + pad);
+	return state->addr - pad;
+}
+
+/**
+ * dma_iova_try_alloc() - reserve an IOVA range for a mapping transaction
+ * @dev: device that will do the DMA
+ * @state: caller-allocated state, filled in here
+ * @phys: physical address of the first range to be linked; only its offset
+ *	in the IOMMU granule matters
+ * @size: total length of all ranges that will be linked
+ *
+ * Return: true when an IOVA range of @size bytes was reserved; false when
+ * the IOVA API cannot be used (dma-direct, identity or passthrough domain,
+ * @size of 0 or with bit 63 set, IOVA space exhausted), in which case the
+ * caller maps with dma_map_phys(). @state is valid either way:
+ * dma_use_iova() tells which.
+ */
+bool dma_iova_try_alloc(struct device *dev, struct dma_iova_state *state,
+			phys_addr_t phys, size_t size)
+{
+	struct iommu_domain *domain;
+	struct iova_domain *iovad;
+	size_t pad, len;
+	dma_addr_t addr;
+
+	memset(state, 0, sizeof(*state));
+	if (!iommu_dma_dev_uses_ops(dev))
+		return false;
+	if (WARN_ON_ONCE(!size) || WARN_ON_ONCE((u64)size & DMA_IOVA_USE_SWIOTLB))
+		return false;
+
+	domain = iommu_get_dma_domain(dev);
+	if (iommu_dma_deferred_attach(dev, domain))
+		return false;
+
+	iovad = iommu_dma_iovad(domain);
+	pad = iova_offset(iovad, phys);
+	if (check_add_overflow(size, pad, &len))
+		return false;
+	len = iova_align(iovad, len);
+	if (len < size)
+		return false;
+
+	addr = iommu_dma_alloc_iova(domain, len, dma_get_mask(dev), dev);
+	if (!addr)
+		return false;
+
+	state->addr = addr + pad;
+	state->__size = size;
+	return true;
+}
+EXPORT_SYMBOL_GPL(dma_iova_try_alloc);
+
+/**
+ * dma_iova_free() - give back an IOVA range without unmapping it
+ * @dev: device the range was reserved for
+ * @state: state filled by dma_iova_try_alloc()
+ *
+ * Every range linked into @state must have been unlinked first.
+ */
+void dma_iova_free(struct device *dev, struct dma_iova_state *state)
+{
+	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	size_t len;
+	dma_addr_t base = iova_base(iommu_dma_iovad(domain), state, &len);
+
+	iommu_dma_free_iova(domain->iova_cookie, base, len, NULL);
+	state->__size = 0;
+}
+EXPORT_SYMBOL_GPL(dma_iova_free);
+
+/**
+ * dma_iova_link() - map a physical range into a reserved IOVA range
+ * @dev: device the range was reserved for
+ * @state: state filled by dma_iova_try_alloc()
+ * @phys: physical address of the range: RAM, or MMIO with DMA_ATTR_MMIO
+ * @offset: where in the IOVA range the mapping starts
+ * @size: length of the range
+ * @dir: direction of the DMA
+ * @attrs: DMA_ATTR_* flags; DMA_ATTR_MMIO when @phys is device memory
+ *
+ * Writes the page tables without an IOTLB sync: call dma_iova_sync() over
+ * the linked ranges before the device uses them. Every link but the first
+ * must start on the IOMMU granule (both @phys and the IOVA), and must lie
+ * inside the reserved range. A failed link leaves nothing of itself
+ * mapped; earlier links stay, and the caller undoes them with
+ * dma_iova_destroy().
+ *
+ * Return: 0; -EINVAL for a range outside the reservation, -EIO for a
+ * misaligned link, -EPERM for MMIO that an untrusted device would need
+ * bounced, -EOPNOTSUPP for unaligned RAM on an untrusted device (bouncing
+ * is not implemented), or the error of the IOMMU driver.
+ */
+int dma_iova_link(struct device *dev, struct dma_iova_state *state,
+		  phys_addr_t phys, size_t offset, size_t size,
+		  enum dma_data_direction dir, unsigned long attrs)
+{
+	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iova_domain *iovad = iommu_dma_iovad(domain);
+	bool mmio = attrs & DMA_ATTR_MMIO;
+	bool coherent = dev_is_dma_coherent(dev);
+	size_t pad = iova_offset(iovad, phys);
+	size_t end;
+	int prot;
+
+	if (WARN_ON_ONCE(!size || check_add_overflow(offset, size, &end) ||
+			 end > dma_iova_size(state)))
+		return -EINVAL;
+	if (WARN_ON_ONCE(offset && (pad || iova_offset(iovad, state->addr + offset))))
+		return -EIO;
+	if (dev_use_swiotlb(dev) && iova_offset(iovad, phys | size))
+		return mmio ? -EPERM : -EOPNOTSUPP;
+
+	if (mmio)
+		prot = dma_info_to_prot(dir, false, attrs) | IOMMU_MMIO;
+	else
+		prot = dma_info_to_prot(dir, coherent, attrs);
+	if (!mmio && !coherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		arch_sync_dma_for_device(phys, size, dir);
+
+	return iommu_map_nosync(domain, state->addr + offset - pad, phys - pad,
+				iova_align(iovad, size + pad), prot, GFP_ATOMIC);
+}
+EXPORT_SYMBOL_GPL(dma_iova_link);
+
+/**
+ * dma_iova_sync() - make linked ranges visible to the device
+ * @dev: device the range was reserved for
+ * @state: state filled by dma_iova_try_alloc()
+ * @offset: start of the linked part to sync
+ * @size: length of the linked part to sync
+ *
+ * One IOTLB sync for every range linked in [@offset, @offset + @size).
+ * A failure does not undo the links.
+ *
+ * Return: 0 or the error of the IOMMU driver.
+ */
+int dma_iova_sync(struct device *dev, struct dma_iova_state *state,
+		  size_t offset, size_t size)
+{
+	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iova_domain *iovad = iommu_dma_iovad(domain);
+	dma_addr_t addr = state->addr + offset;
+	size_t pad = iova_offset(iovad, addr);
+
+	return iommu_sync_map(domain, addr - pad, iova_align(iovad, size + pad));
+}
+EXPORT_SYMBOL_GPL(dma_iova_sync);
+
+/* Unmap [addr, addr + size) of @state's range; CPU-sync RAM if needed. */
+static void iova_unmap(struct device *dev, struct iommu_domain *domain,
+		       dma_addr_t addr, size_t size, enum dma_data_direction dir,
+		       unsigned long attrs, struct iommu_iotlb_gather *gather)
+{
+	struct iova_domain *iovad = iommu_dma_iovad(domain);
+	size_t pad = iova_offset(iovad, addr);
+	size_t len = iova_align(iovad, size + pad);
+	size_t unmapped;
+
+	if (!(attrs & (DMA_ATTR_MMIO | DMA_ATTR_SKIP_CPU_SYNC)) &&
+	    !dev_is_dma_coherent(dev)) {
+		size_t done;
+
+		for (done = 0; done < size; done += iovad->granule) {
+			phys_addr_t phys = iommu_iova_to_phys(domain, addr + done);
+
+			if (phys)
+				arch_sync_dma_for_cpu(phys, min_t(size_t, iovad->granule,
+								  size - done), dir);
+		}
+	}
+
+	unmapped = iommu_unmap_fast(domain, addr - pad, len, gather);
+	WARN_ON(unmapped != len);
+}
+
+/**
+ * dma_iova_unlink() - unmap part of a reserved IOVA range
+ * @dev: device the range was reserved for
+ * @state: state filled by dma_iova_try_alloc()
+ * @offset: start of the linked part to unmap
+ * @size: length of the linked part to unmap
+ * @dir: direction passed to dma_iova_link()
+ * @attrs: attributes passed to dma_iova_link()
+ *
+ * Unmaps and invalidates the IOTLB before returning. The IOVA range stays
+ * reserved: link again, or give it back with dma_iova_free().
+ */
+void dma_iova_unlink(struct device *dev, struct dma_iova_state *state,
+		     size_t offset, size_t size, enum dma_data_direction dir,
+		     unsigned long attrs)
+{
+	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iommu_iotlb_gather gather;
+
+	iommu_iotlb_gather_init(&gather);
+	iova_unmap(dev, domain, state->addr + offset, size, dir, attrs, &gather);
+	iommu_iotlb_sync(domain, &gather);
+}
+EXPORT_SYMBOL_GPL(dma_iova_unlink);
+
+/**
+ * dma_iova_destroy() - unmap the linked part and give the range back
+ * @dev: device the range was reserved for
+ * @state: state filled by dma_iova_try_alloc()
+ * @mapped_len: bytes linked from the start of the range; 0 only frees
+ * @dir: direction passed to dma_iova_link()
+ * @attrs: attributes passed to dma_iova_link()
+ *
+ * In lazy mode the IOTLB invalidation and the return of the IOVA range go
+ * through the domain's flush queue; otherwise they happen before this
+ * returns. Also the way to roll back a batch in which a link failed.
+ */
+void dma_iova_destroy(struct device *dev, struct dma_iova_state *state,
+		      size_t mapped_len, enum dma_data_direction dir,
+		      unsigned long attrs)
+{
+	struct iommu_domain *domain = iommu_get_dma_domain(dev);
+	struct iommu_iotlb_gather gather;
+	dma_addr_t base;
+	size_t len;
+
+	if (!mapped_len) {
+		dma_iova_free(dev, state);
+		return;
+	}
+
+	iommu_iotlb_gather_init(&gather);
+	gather.queued = iommu_dma_fq_active(domain);
+	iova_unmap(dev, domain, state->addr, mapped_len, dir, attrs, &gather);
+	if (!gather.queued)
+		iommu_iotlb_sync(domain, &gather);
+
+	base = iova_base(iommu_dma_iovad(domain), state, &len);
+	iommu_dma_free_iova(domain->iova_cookie, base, len, &gather);
+	state->__size = 0;
+}
+EXPORT_SYMBOL_GPL(dma_iova_destroy);

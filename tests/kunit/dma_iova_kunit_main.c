@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite: the two-step IOVA API on an emulated machine.
+ *
+ * The DMA master is QEMU's edu device (no driver bound), the MMIO target
+ * the CMB BAR of a QEMU NVMe controller. In "strict" and "lazy" IOMMU modes
+ * the suite checks the Intel IOMMU's page tables through
+ * iommu_iova_to_phys() and counts, with kprobes on the driver (iommu_spy),
+ * the map calls, page sizes, protection bits and IOTLB syncs the API asks
+ * for. In "off" and "pt" it checks that dma_iova_try_alloc() declines.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+
+#include "iommu_spy.h"
+#include "p2p_kunit.h"
+
+static char *iommu = "off";
+module_param(iommu, charp, 0444);
+MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or pt");
+
+#define NPAGES	16
+
+struct iova_env {
+	struct device *dev;
+	struct pci_dev *edu;
+	struct iommu_domain *domain;	/* NULL unless translated */
+	phys_addr_t cmb;
+	resource_size_t cmb_len;
+	struct page *pages[NPAGES];
+	struct iommu_spy spy;
+	bool spying;
+};
+
+static int iova_init(struct kunit *test)
+{
+	struct iova_env *env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
+	struct pci_dev *nvme;
+	int i, bar;
+
+	KUNIT_ASSERT_NOT_NULL(test, env);
+	test->priv = env;
+	env->edu = pci_get_device(0x1234, 0x11e8, NULL);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, env->edu, "no edu device");
+	env->dev = &env->edu->dev;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(env->dev, DMA_BIT_MASK(64)), 0);
+
+	nvme = pci_get_device(0x1b36, 0x0010, NULL);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, nvme, "no QEMU NVMe controller");
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if (pci_resource_flags(nvme, bar) & IORESOURCE_PREFETCH)
+			break;
+	if (bar < PCI_STD_NUM_BARS) {
+		env->cmb = pci_resource_start(nvme, bar);
+		env->cmb_len = pci_resource_len(nvme, bar);
+	}
+	pci_dev_put(nvme);
+	KUNIT_ASSERT_GE_MSG(test, env->cmb_len, (resource_size_t)SZ_4M, "no CMB BAR of 4 MiB");
+
+	for (i = 0; i < NPAGES; i++) {
+		env->pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, env->pages[i]);
+	}
+	if (!strcmp(iommu, "strict") || !strcmp(iommu, "lazy")) {
+		env->domain = iommu_get_domain_for_dev(env->dev);
+		KUNIT_ASSERT_NOT_NULL(test, env->domain);
+		KUNIT_ASSERT_EQ(test, iommu_spy_start(&env->spy, env->domain, 0, ULONG_MAX), 0);
+		env->spying = true;
+	}
+	return 0;
+}
+
+static void iova_exit(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	int i;
+
+	if (env->spying)
+		iommu_spy_stop(&env->spy);
+	for (i = 0; i < NPAGES; i++)
+		if (env->pages[i])
+			__free_page(env->pages[i]);
+	dma_set_mask_and_coherent(env->dev, DMA_BIT_MASK(32));
+	pci_dev_put(env->edu);
+}
+
+static void require_translation(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+
+	if (!env->domain)
+		kunit_skip(test, "needs a translating IOMMU (booted with %s)", iommu);
+}
+
+/* Reserve NPAGES pages of IOVA and link every page of env->pages. */
+static void link_all(struct kunit *test, struct dma_iova_state *state)
+{
+	struct iova_env *env = test->priv;
+	int i;
+
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, state,
+						   page_to_phys(env->pages[0]),
+						   NPAGES * PAGE_SIZE));
+	for (i = 0; i < NPAGES; i++)
+		KUNIT_ASSERT_EQ(test, dma_iova_link(env->dev, state,
+						    page_to_phys(env->pages[i]),
+						    i * PAGE_SIZE, PAGE_SIZE,
+						    DMA_BIDIRECTIONAL, 0), 0);
+}
+
+static phys_addr_t xlate(struct iova_env *env, struct dma_iova_state *state, size_t off)
+{
+	return iommu_iova_to_phys(env->domain, state->addr + off);
+}
+
+static void try_alloc_declines_without_translation(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	struct dma_iova_state state;
+
+	if (env->domain)
+		kunit_skip(test, "translated: covered by the other cases");
+	state.addr = 1;
+	state.__size = 1;
+	KUNIT_EXPECT_FALSE(test, dma_iova_try_alloc(env->dev, &state, 0, SZ_64K));
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+	KUNIT_EXPECT_EQ(test, dma_iova_size(&state), (size_t)0);
+}
+
+static void try_alloc_declines_bad_sizes_and_exhaustion(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	struct dma_iova_state state;
+
+	require_translation(test);
+	/* Both warn once: the plan declares dma_iova_try_alloc warnings. */
+	KUNIT_EXPECT_FALSE(test, dma_iova_try_alloc(env->dev, &state, 0, 0));
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+	KUNIT_EXPECT_FALSE(test, dma_iova_try_alloc(env->dev, &state, 0, (size_t)1 << 63));
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+	/* More than the IOMMU's address width can hold: no IOVA, no warning. */
+	KUNIT_EXPECT_FALSE(test, dma_iova_try_alloc(env->dev, &state, 0, (size_t)1 << 62));
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+}
+
+static void batch_of_links_costs_one_sync(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	struct dma_iova_state state;
+	int i;
+
+	require_translation(test);
+	iommu_spy_reset(&env->spy);
+	link_all(test, &state);
+	KUNIT_EXPECT_TRUE(test, dma_use_iova(&state));
+	KUNIT_EXPECT_EQ(test, dma_iova_size(&state), (size_t)NPAGES * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.map_calls), NPAGES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.syncs), 0);
+	KUNIT_EXPECT_EQ(test, dma_iova_sync(env->dev, &state, 0, NPAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.syncs), 1);
+
+	for (i = 0; i < NPAGES; i++)
+		KUNIT_EXPECT_EQ(test, xlate(env, &state, i * PAGE_SIZE + 8),
+				page_to_phys(env->pages[i]) + 8);
+	KUNIT_EXPECT_TRUE(test, atomic_read(&env->spy.prot_and) & IOMMU_CACHE);
+	KUNIT_EXPECT_FALSE(test, atomic_read(&env->spy.prot_or) & IOMMU_MMIO);
+
+	dma_iova_destroy(env->dev, &state, NPAGES * PAGE_SIZE, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+}
+
+static void unlink_removes_exactly_its_range(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	struct dma_iova_state state;
+	int i;
+
+	require_translation(test);
+	link_all(test, &state);
+	KUNIT_ASSERT_EQ(test, dma_iova_sync(env->dev, &state, 0, NPAGES * PAGE_SIZE), 0);
+
+	dma_iova_unlink(env->dev, &state, 4 * PAGE_SIZE, 3 * PAGE_SIZE, DMA_BIDIRECTIONAL, 0);
+	for (i = 0; i < NPAGES; i++) {
+		phys_addr_t want = (i >= 4 && i < 7) ? 0 : page_to_phys(env->pages[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, xlate(env, &state, i * PAGE_SIZE), want, "page %d", i);
+	}
+
+	/* Link the hole again, then unmap everything and give the IOVA back. */
+	for (i = 4; i < 7; i++)
+		KUNIT_ASSERT_EQ(test, dma_iova_link(env->dev, &state, page_to_phys(env->pages[i]),
+						    i * PAGE_SIZE, PAGE_SIZE,
+						    DMA_BIDIRECTIONAL, 0), 0);
+	KUNIT_ASSERT_EQ(test, dma_iova_sync(env->dev, &state, 4 * PAGE_SIZE, 3 * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, 5 * PAGE_SIZE), page_to_phys(env->pages[5]));
+	dma_iova_destroy(env->dev, &state, NPAGES * PAGE_SIZE, DMA_BIDIRECTIONAL, 0);
+}
+
+static void mmio_link_uses_mmio_prot_and_2m_pages(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	struct dma_iova_state state;
+	size_t off;
+
+	require_translation(test);
+	iommu_spy_reset(&env->spy);
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, &state, env->cmb, SZ_4M));
+	KUNIT_ASSERT_EQ(test, dma_iova_link(env->dev, &state, env->cmb, 0, SZ_4M,
+					    DMA_BIDIRECTIONAL, DMA_ATTR_MMIO), 0);
+	KUNIT_ASSERT_EQ(test, dma_iova_sync(env->dev, &state, 0, SZ_4M), 0);
+	for (off = 0; off < SZ_4M; off += SZ_512K)
+		KUNIT_EXPECT_EQ(test, xlate(env, &state, off + 64), env->cmb + off + 64);
+
+	KUNIT_EXPECT_TRUE(test, atomic_read(&env->spy.prot_and) & IOMMU_MMIO);
+	KUNIT_EXPECT_FALSE(test, atomic_read(&env->spy.prot_or) & IOMMU_CACHE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.syncs), 1);
+	if (env->domain->pgsize_bitmap & SZ_2M)
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&env->spy.pgsizes), (long)SZ_2M);
+	else
+		kunit_info(test, "IOMMU has no 2 MiB pages (pgsize_bitmap %lx)",
+			   env->domain->pgsize_bitmap);
+
+	dma_iova_destroy(env->dev, &state, SZ_4M, DMA_BIDIRECTIONAL, DMA_ATTR_MMIO);
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(env->domain, state.addr), (phys_addr_t)0);
+}
+
+static void link_rejects_bad_ranges(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	phys_addr_t p0 = page_to_phys(env->pages[0]), p1 = page_to_phys(env->pages[1]);
+	struct dma_iova_state state;
+
+	require_translation(test);
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, &state, p0, 2 * PAGE_SIZE));
+	/* Past the reservation, and a size whose end wraps: -EINVAL, nothing mapped. */
+	KUNIT_EXPECT_EQ(test, dma_iova_link(env->dev, &state, p1, PAGE_SIZE, 2 * PAGE_SIZE,
+					    DMA_TO_DEVICE, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dma_iova_link(env->dev, &state, p1, PAGE_SIZE, SIZE_MAX,
+					    DMA_TO_DEVICE, 0), -EINVAL);
+	/* A later link that does not start on the granule: -EIO. */
+	KUNIT_EXPECT_EQ(test, dma_iova_link(env->dev, &state, p1 + 8, PAGE_SIZE, 64,
+					    DMA_TO_DEVICE, 0), -EIO);
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, PAGE_SIZE), (phys_addr_t)0);
+	dma_iova_destroy(env->dev, &state, 0, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+}
+
+static void failed_batch_rolls_back_with_destroy(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	struct dma_iova_state state;
+	size_t mapped = 0;
+	int i, ret = 0;
+
+	require_translation(test);
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, &state,
+						   page_to_phys(env->pages[0]), 8 * PAGE_SIZE));
+	/* The fifth link runs past the reservation and fails half way. */
+	for (i = 0; i < 8 && !ret; i++) {
+		size_t len = i == 4 ? 8 * PAGE_SIZE : PAGE_SIZE;
+
+		ret = dma_iova_link(env->dev, &state, page_to_phys(env->pages[i]),
+				    mapped, len, DMA_BIDIRECTIONAL, 0);
+		if (!ret)
+			mapped += len;
+	}
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_EQ(test, mapped, (size_t)4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, 3 * PAGE_SIZE), page_to_phys(env->pages[3]));
+
+	dma_iova_destroy(env->dev, &state, mapped, DMA_BIDIRECTIONAL, 0);
+	/* No page-table entry of the batch is left. */
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(env->domain,
+							     state.addr + i * PAGE_SIZE),
+				    (phys_addr_t)0, "page %d", i);
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+}
+
+static struct kunit_case dma_iova_cases[] = {
+	KUNIT_CASE(try_alloc_declines_without_translation),
+	KUNIT_CASE(try_alloc_declines_bad_sizes_and_exhaustion),
+	KUNIT_CASE(batch_of_links_costs_one_sync),
+	KUNIT_CASE(unlink_removes_exactly_its_range),
+	KUNIT_CASE(mmio_link_uses_mmio_prot_and_2m_pages),
+	KUNIT_CASE(link_rejects_bad_ranges),
+	KUNIT_CASE(failed_batch_rolls_back_with_destroy),
+	{}
+};
+
+static struct kunit_suite dma_iova_suite = {
+	.name = "dma-iova",
+	.init = iova_init,
+	.exit = iova_exit,
+	.test_cases = dma_iova_cases,
+};
+p2p_kunit_param_suites(&dma_iova_suite);
+
+MODULE_DESCRIPTION("KUnit checks of the two-step IOVA API");
+MODULE_LICENSE("GPL");
