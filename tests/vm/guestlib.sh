@@ -38,10 +38,10 @@ kmod() { echo "$P2P_KOUT/$1"; }
 
 # kunit MODULE.ko [PARAM=VALUE...]: load a module of KUnit suites, keep
 # the KTAP of each suite it ran, unload it. MODULE is looked up in the
-# test modules (tests/kunit) first, then in the kernel's own modules.
+# test modules (tests/kunit, tests/bench) first, then in the kernel's own.
 kunit() {
 	m=$1; shift
-	f=$(kmod "extmod/kunit/$m")
+	f=$(kmod "extmod/tests/$m")
 	[ -f "$f" ] || f=$(find "$P2P_KOUT" -name "$m" -path '*/drivers/*' | head -n1)
 	if [ ! -f "$f" ]; then fail "kunit:$m" "module not built"; return; fi
 	ls /sys/kernel/debug/kunit >/tmp/kunit.before 2>/dev/null || :
