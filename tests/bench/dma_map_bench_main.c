@@ -33,6 +33,7 @@
 #include <linux/vmalloc.h>
 
 #include "iommu_spy.h"
+#include "qemu_devs.h"
 
 static unsigned int iterations = 31;
 module_param(iterations, uint, 0444);
@@ -298,8 +299,7 @@ static void print_report(struct bench *b, struct seq_buf *s)
 
 static int bench_setup(struct bench *b, struct pci_dev *edu)
 {
-	struct pci_dev *nvme;
-	int i, bar;
+	int i;
 
 	b->dev = &edu->dev;
 	/* 2 MiB scatterlist segments must not exceed the device's limit. */
@@ -310,18 +310,7 @@ static int bench_setup(struct bench *b, struct pci_dev *edu)
 	if (b->domain && !(b->domain->type & __IOMMU_DOMAIN_DMA_API))
 		b->domain = NULL;
 
-	nvme = pci_get_device(0x1b36, 0x0010, NULL);
-	if (!nvme)
-		return -ENODEV;
-	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
-		if (pci_resource_flags(nvme, bar) & IORESOURCE_PREFETCH)
-			break;
-	if (bar < PCI_STD_NUM_BARS) {
-		b->cmb = pci_resource_start(nvme, bar);
-		b->cmb_len = pci_resource_len(nvme, bar);
-	}
-	pci_dev_put(nvme);
-	if (b->cmb_len < SZ_16M || !IS_ALIGNED(b->cmb, SZ_2M))
+	if (qemu_nvme_cmb(&b->cmb, &b->cmb_len) || b->cmb_len < SZ_16M || !IS_ALIGNED(b->cmb, SZ_2M))
 		return -ENODEV;
 
 	for (i = 0; i < ARRAY_SIZE(b->small); i++) {
@@ -368,7 +357,7 @@ static int __init dma_map_bench_init(void)
 
 	if (iterations < 3)
 		return -EINVAL;
-	edu = pci_get_device(0x1234, 0x11e8, NULL);
+	edu = qemu_edu_get();
 	if (!edu) {
 		pr_err("no edu device (1234:11e8) to map for\n");
 		return -ENODEV;

@@ -15,6 +15,7 @@
 #include <linux/sizes.h>
 
 #include "iommu_spy.h"
+#include "qemu_devs.h"
 #include "p2p_kunit.h"
 
 static char *iommu = "off";
@@ -37,26 +38,17 @@ struct iova_env {
 static int iova_init(struct kunit *test)
 {
 	struct iova_env *env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
-	struct pci_dev *nvme;
-	int i, bar;
+	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, env);
 	test->priv = env;
-	env->edu = pci_get_device(0x1234, 0x11e8, NULL);
+	env->edu = qemu_edu_get();
 	KUNIT_ASSERT_NOT_NULL_MSG(test, env->edu, "no edu device");
 	env->dev = &env->edu->dev;
 	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(env->dev, DMA_BIT_MASK(64)), 0);
 
-	nvme = pci_get_device(0x1b36, 0x0010, NULL);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, nvme, "no QEMU NVMe controller");
-	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
-		if (pci_resource_flags(nvme, bar) & IORESOURCE_PREFETCH)
-			break;
-	if (bar < PCI_STD_NUM_BARS) {
-		env->cmb = pci_resource_start(nvme, bar);
-		env->cmb_len = pci_resource_len(nvme, bar);
-	}
-	pci_dev_put(nvme);
+	KUNIT_ASSERT_EQ_MSG(test, qemu_nvme_cmb(&env->cmb, &env->cmb_len), 0,
+			    "no QEMU NVMe controller with a CMB");
 	KUNIT_ASSERT_GE_MSG(test, env->cmb_len, (resource_size_t)SZ_4M, "no CMB BAR of 4 MiB");
 
 	for (i = 0; i < NPAGES; i++) {

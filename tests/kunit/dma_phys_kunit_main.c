@@ -2,8 +2,8 @@
 /*
  * KUnit suite: dma_map_phys() and DMA_ATTR_MMIO on an emulated machine.
  *
- * The DMA master is QEMU's edu device (1234:11e8, no driver bound); the
- * MMIO target is the CMB BAR of a QEMU NVMe controller (1b36:0010), the RAM
+ * The DMA master is QEMU's edu device (no driver bound); the MMIO target
+ * is the CMB BAR of a QEMU NVMe controller, the RAM
  * target a page from the page allocator. The plan passes the IOMMU mode the
  * VM was booted with: in "strict" and "lazy" mappings go through the Intel
  * IOMMU, and the suite checks the page tables (iommu_iova_to_phys()) and,
@@ -17,6 +17,7 @@
 #include <linux/sizes.h>
 
 #include "iommu_spy.h"
+#include "qemu_devs.h"
 #include "p2p_kunit.h"
 
 static char *iommu = "off";
@@ -25,7 +26,6 @@ MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or
 
 struct phys_env {
 	struct pci_dev *edu;
-	struct pci_dev *nvme;
 	struct iommu_domain *domain;	/* NULL unless translated */
 	phys_addr_t cmb;		/* start of the NVMe CMB BAR */
 	resource_size_t cmb_len;
@@ -39,20 +39,13 @@ static bool translated(void)
 static int phys_init(struct kunit *test)
 {
 	struct phys_env *env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
-	int bar;
 
 	KUNIT_ASSERT_NOT_NULL(test, env);
 	test->priv = env;
-	env->edu = pci_get_device(0x1234, 0x11e8, NULL);
+	env->edu = qemu_edu_get();
 	KUNIT_ASSERT_NOT_NULL_MSG(test, env->edu, "no edu device");
-	env->nvme = pci_get_device(0x1b36, 0x0010, NULL);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, env->nvme, "no QEMU NVMe controller");
-	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
-		if (pci_resource_flags(env->nvme, bar) & IORESOURCE_PREFETCH)
-			break;
-	KUNIT_ASSERT_LT_MSG(test, bar, PCI_STD_NUM_BARS, "NVMe has no CMB BAR");
-	env->cmb = pci_resource_start(env->nvme, bar);
-	env->cmb_len = pci_resource_len(env->nvme, bar);
+	KUNIT_ASSERT_EQ_MSG(test, qemu_nvme_cmb(&env->cmb, &env->cmb_len), 0,
+			    "no QEMU NVMe controller with a CMB");
 	KUNIT_ASSERT_GE(test, env->cmb_len, (resource_size_t)SZ_1M);
 	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(&env->edu->dev, DMA_BIT_MASK(64)), 0);
 	if (translated()) {
@@ -67,7 +60,6 @@ static void phys_exit(struct kunit *test)
 	struct phys_env *env = test->priv;
 
 	dma_set_mask_and_coherent(&env->edu->dev, DMA_BIT_MASK(32));
-	pci_dev_put(env->nvme);
 	pci_dev_put(env->edu);
 }
 

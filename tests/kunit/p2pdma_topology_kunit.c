@@ -16,6 +16,7 @@
 #include <linux/sizes.h>
 
 #include "p2p_kunit.h"
+#include "qemu_devs.h"
 
 static unsigned int cmb_size_mb = 16;
 module_param(cmb_size_mb, uint, 0444);
@@ -32,11 +33,6 @@ MODULE_PARM_DESC(edu_distance, "expected P2P distance from an NVMe CMB to edu (-
 static char *iommu = "off";
 module_param(iommu, charp, 0444);
 MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or pt");
-
-#define NVME_VENDOR	0x1b36
-#define NVME_DEVICE	0x0010
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
 
 struct topo {
 	struct pci_dev *nvme[2];
@@ -66,9 +62,9 @@ static int topo_init(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
-	KUNIT_ASSERT_EQ_MSG(test, find_devices(NVME_VENDOR, NVME_DEVICE, t->nvme, 2), 2,
+	KUNIT_ASSERT_EQ_MSG(test, find_devices(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, t->nvme, 2), 2,
 			    "the topology must have exactly two QEMU NVMe controllers");
-	KUNIT_ASSERT_EQ_MSG(test, find_devices(EDU_VENDOR, EDU_DEVICE, &t->edu, 1), 1,
+	KUNIT_ASSERT_EQ_MSG(test, find_devices(QEMU_EDU_VENDOR, QEMU_EDU_DEVICE, &t->edu, 1), 1,
 			    "the topology must have exactly one edu device");
 	return 0;
 }
