@@ -68,7 +68,7 @@ struct bench {
 	struct iommu_domain *domain;	/* translating domain, or NULL */
 	phys_addr_t cmb;
 	resource_size_t cmb_len;
-	struct page *small[4096];	/* 4 KiB RAM segments, not contiguous */
+	struct page *small[4096];	/* 4 KiB RAM segments, never adjacent */
 	struct page *large[4];		/* 2 MiB RAM segments */
 	dma_addr_t *addrs;		/* per-segment DMA addresses */
 	u64 *samples;
@@ -313,8 +313,13 @@ static int bench_setup(struct bench *b, struct pci_dev *edu)
 	if (qemu_nvme_cmb(&b->cmb, &b->cmb_len) || b->cmb_len < SZ_16M || !IS_ALIGNED(b->cmb, SZ_2M))
 		return -ENODEV;
 
+	/*
+	 * Each 4 KiB segment is the first half of its own 8 KiB block, so no
+	 * two segments are physically adjacent and no method can merge them:
+	 * a transaction of N segments really is N ranges.
+	 */
 	for (i = 0; i < ARRAY_SIZE(b->small); i++) {
-		b->small[i] = alloc_page(GFP_KERNEL);
+		b->small[i] = alloc_pages(GFP_KERNEL, 1);
 		if (!b->small[i])
 			return -ENOMEM;
 	}
@@ -336,7 +341,7 @@ static void bench_teardown(struct bench *b)
 
 	for (i = 0; i < ARRAY_SIZE(b->small); i++)
 		if (b->small[i])
-			__free_page(b->small[i]);
+			__free_pages(b->small[i], 1);
 	for (i = 0; i < ARRAY_SIZE(b->large); i++)
 		if (b->large[i])
 			__free_pages(b->large[i], get_order(SZ_2M));
