@@ -245,52 +245,59 @@ static int measure(struct bench *b, unsigned int ci, enum method m)
 	return 0;
 }
 
+static void print_row(struct seq_buf *s, const struct bench_case *c, enum method m,
+		      const struct bench_result *r, const struct bench_result *sgt)
+{
+	const char *target = c->mmio ? "mmio" : "ram";
+	const char *seg = c->seg == SZ_2M ? "2M" : "4K";
+	char ratio[16] = "-";
+
+	if (!r->valid) {
+		seq_buf_printf(s, "%-6s %-5s %5u %-8s %12s\n", target, seg, c->nseg,
+			       method_name[m], "n/a");
+		return;
+	}
+	if (sgt->valid && sgt->median_ns)
+		snprintf(ratio, sizeof(ratio), "%llu.%02llu", r->median_ns / sgt->median_ns,
+			 r->median_ns * 100 / sgt->median_ns % 100);
+	seq_buf_printf(s, "%-6s %-5s %5u %-8s %12llu %12llu ", target, seg, c->nseg,
+		       method_name[m], r->median_ns, r->p99_ns);
+	seq_buf_printf(s, "%6u %6u %-10lx %9zu %9s\n", r->map_calls, r->syncs,
+		       r->pgsizes, r->meta_bytes, ratio);
+}
+
+static void print_json(struct seq_buf *s, const struct bench_case *c, enum method m,
+		       const struct bench_result *r)
+{
+	seq_buf_printf(s, "{\"target\":\"%s\",\"seg\":%zu,\"nseg\":%u,",
+		       c->mmio ? "mmio" : "ram", c->seg, c->nseg);
+	seq_buf_printf(s, "\"method\":\"%s\",\"median_ns\":%llu,\"p99_ns\":%llu,",
+		       method_name[m], r->median_ns, r->p99_ns);
+	seq_buf_printf(s, "\"map_calls\":%u,\"syncs\":%u,\"pgsizes\":%lu,",
+		       r->map_calls, r->syncs, r->pgsizes);
+	seq_buf_printf(s, "\"meta_bytes\":%zu}", r->meta_bytes);
+}
+
 static void print_report(struct bench *b, struct seq_buf *s)
 {
+	const char *sep = "";
 	unsigned int ci;
 	enum method m;
-	const char *sep = "";
 
-	seq_buf_printf(s, "%-5s %-5s %5s %-8s %12s %12s %6s %6s %-10s %9s %9s\n",
+	seq_buf_printf(s, "%-6s %-5s %5s %-8s %12s %12s %6s %6s %-10s %9s %9s\n",
 		       "target", "seg", "nseg", "method", "median_ns", "p99_ns", "maps",
 		       "syncs", "pgsizes", "meta_B", "vs_sgt");
-	for (ci = 0; ci < ARRAY_SIZE(cases); ci++) {
-		const struct bench_case *c = &cases[ci];
-		const struct bench_result *sgt = &b->res[ci][M_SGTABLE];
+	for (ci = 0; ci < ARRAY_SIZE(cases); ci++)
+		for (m = 0; m < M_NR; m++)
+			print_row(s, &cases[ci], m, &b->res[ci][m], &b->res[ci][M_SGTABLE]);
 
-		for (m = 0; m < M_NR; m++) {
-			const struct bench_result *r = &b->res[ci][m];
-			char ratio[16] = "-";
-
-			if (!r->valid) {
-				seq_buf_printf(s, "%-6s %-5s %5u %-8s %12s\n", c->mmio ? "mmio" : "ram",
-					       c->seg == SZ_2M ? "2M" : "4K", c->nseg, method_name[m],
-					       "n/a");
-				continue;
-			}
-			if (sgt->valid && sgt->median_ns)
-				snprintf(ratio, sizeof(ratio), "%llu.%02llu",
-					 r->median_ns / sgt->median_ns,
-					 r->median_ns * 100 / sgt->median_ns % 100);
-			seq_buf_printf(s, "%-6s %-5s %5u %-8s %12llu %12llu %6u %6u %-10lx %9zu %9s\n",
-				       c->mmio ? "mmio" : "ram", c->seg == SZ_2M ? "2M" : "4K",
-				       c->nseg, method_name[m], r->median_ns, r->p99_ns,
-				       r->map_calls, r->syncs, r->pgsizes, r->meta_bytes, ratio);
-		}
-	}
 	seq_buf_printf(s, "JSON [");
 	for (ci = 0; ci < ARRAY_SIZE(cases); ci++) {
 		for (m = 0; m < M_NR; m++) {
-			const struct bench_result *r = &b->res[ci][m];
-
-			if (!r->valid)
+			if (!b->res[ci][m].valid)
 				continue;
-			seq_buf_printf(s, "%s{\"target\":\"%s\",\"seg\":%zu,\"nseg\":%u,\"method\":\"%s\","
-				       "\"median_ns\":%llu,\"p99_ns\":%llu,\"map_calls\":%u,\"syncs\":%u,"
-				       "\"pgsizes\":%lu,\"meta_bytes\":%zu}",
-				       sep, cases[ci].mmio ? "mmio" : "ram", cases[ci].seg,
-				       cases[ci].nseg, method_name[m], r->median_ns, r->p99_ns,
-				       r->map_calls, r->syncs, r->pgsizes, r->meta_bytes);
+			seq_buf_printf(s, "%s", sep);
+			print_json(s, &cases[ci], m, &b->res[ci][m]);
 			sep = ",";
 		}
 	}
@@ -310,7 +317,8 @@ static int bench_setup(struct bench *b, struct pci_dev *edu)
 	if (b->domain && !(b->domain->type & __IOMMU_DOMAIN_DMA_API))
 		b->domain = NULL;
 
-	if (qemu_nvme_cmb(&b->cmb, &b->cmb_len) || b->cmb_len < SZ_16M || !IS_ALIGNED(b->cmb, SZ_2M))
+	if (qemu_nvme_cmb(&b->cmb, &b->cmb_len) || b->cmb_len < SZ_16M ||
+	    !IS_ALIGNED(b->cmb, SZ_2M))
 		return -ENODEV;
 
 	/*

@@ -288,6 +288,7 @@ static struct kunit_suite dma_iova_suite = {
 	.exit = iova_exit,
 	.test_cases = dma_iova_cases,
 };
+
 p2p_kunit_param_suites(&dma_iova_suite);
 
 MODULE_DESCRIPTION("KUnit checks of the two-step IOVA API");

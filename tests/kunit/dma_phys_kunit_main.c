@@ -209,6 +209,7 @@ static struct kunit_suite dma_phys_suite = {
 	.exit = phys_exit,
 	.test_cases = dma_phys_cases,
 };
+
 p2p_kunit_param_suites(&dma_phys_suite);
 
 MODULE_DESCRIPTION("KUnit checks of dma_map_phys() and DMA_ATTR_MMIO");

@@ -186,6 +186,7 @@ static struct kunit_suite p2pdma_topology_suite = {
 	.exit = topo_exit,
 	.test_cases = p2pdma_topology_cases,
 };
+
 p2p_kunit_param_suites(&p2pdma_topology_suite);
 
 MODULE_DESCRIPTION("KUnit checks of the emulated machine's P2P topology");
