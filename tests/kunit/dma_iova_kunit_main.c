@@ -7,12 +7,16 @@
  * the suite checks the Intel IOMMU's page tables through
  * iommu_iova_to_phys() and counts, with kprobes on the driver (iommu_spy),
  * the map calls, page sizes, protection bits and IOTLB syncs the API asks
- * for. In "off" and "pt" it checks that dma_iova_try_alloc() declines.
+ * for, and the balance of IOVA space reserved and given back. In "off"
+ * and "pt" it checks that dma_iova_try_alloc() declines. The untrusted
+ * device cases mark edu untrusted for their duration; they need the
+ * swiotlb pool, which the lanes running them get with iommu=soft.
  */
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
+#include <linux/swiotlb.h>
 
 #include "iommu_spy.h"
 #include "qemu_devs.h"
@@ -34,6 +38,12 @@ struct iova_env {
 	struct iommu_spy spy;
 	bool spying;
 };
+
+/* IOVA reserved and not given back since the last iommu_spy_reset(). */
+static long iova_held(struct iova_env *env)
+{
+	return atomic_long_read(&env->spy.iova_bytes);
+}
 
 static int iova_init(struct kunit *test)
 {
@@ -71,6 +81,7 @@ static void iova_exit(struct kunit *test)
 
 	if (env->spying)
 		iommu_spy_stop(&env->spy);
+	env->edu->untrusted = 0;
 	for (i = 0; i < NPAGES; i++)
 		if (env->pages[i])
 			__free_page(env->pages[i]);
@@ -127,6 +138,7 @@ static void try_alloc_declines_bad_sizes_and_exhaustion(struct kunit *test)
 	struct dma_iova_state state;
 
 	require_translation(test);
+	iommu_spy_reset(&env->spy);
 	/* Both warn once: the plan declares dma_iova_try_alloc warnings. */
 	KUNIT_EXPECT_FALSE(test, dma_iova_try_alloc(env->dev, &state, 0, 0));
 	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
@@ -135,6 +147,7 @@ static void try_alloc_declines_bad_sizes_and_exhaustion(struct kunit *test)
 	/* More than the IOMMU's address width can hold: no IOVA, no warning. */
 	KUNIT_EXPECT_FALSE(test, dma_iova_try_alloc(env->dev, &state, 0, (size_t)1 << 62));
 	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+	KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
 }
 
 static void batch_of_links_costs_one_sync(struct kunit *test)
@@ -161,6 +174,7 @@ static void batch_of_links_costs_one_sync(struct kunit *test)
 
 	dma_iova_destroy(env->dev, &state, NPAGES * PAGE_SIZE, DMA_BIDIRECTIONAL, 0);
 	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+	KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
 }
 
 static void unlink_removes_exactly_its_range(struct kunit *test)
@@ -247,8 +261,10 @@ static void failed_batch_rolls_back_with_destroy(struct kunit *test)
 	int i, ret = 0;
 
 	require_translation(test);
+	iommu_spy_reset(&env->spy);
 	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, &state,
 						   page_to_phys(env->pages[0]), 8 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, iova_held(env), 8L * PAGE_SIZE);
 	/* The fifth link runs past the reservation and fails half way. */
 	for (i = 0; i < 8 && !ret; i++) {
 		size_t len = i == 4 ? 8 * PAGE_SIZE : PAGE_SIZE;
@@ -269,6 +285,126 @@ static void failed_batch_rolls_back_with_destroy(struct kunit *test)
 							     state.addr + i * PAGE_SIZE),
 				    (phys_addr_t)0, "page %d", i);
 	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+	/* ... and the IOVA range went back (to the flush queue in lazy mode). */
+	KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+}
+
+static void require_untrusted(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+
+	require_translation(test);
+	KUNIT_ASSERT_TRUE_MSG(test, is_swiotlb_active(env->dev),
+			      "no swiotlb pool: boot with iommu=soft");
+	env->edu->untrusted = 1;
+}
+
+/* Bytes [off, off + len) of the page-sized buffer at @va all equal @c. */
+static bool all_equal(const u8 *va, size_t off, size_t len, u8 c)
+{
+	return !memchr_inv(va + off, c, len);
+}
+
+#define HEAD	0x100	/* the range starts this far into its first page ... */
+#define TAIL	0x80	/* ... and ends this far into its last one */
+
+static void untrusted_ram_bounces_head_and_tail(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	size_t size = 3 * PAGE_SIZE - HEAD + TAIL, mid = PAGE_SIZE - HEAD;
+	struct dma_iova_state state;
+	struct page *buf;
+	phys_addr_t phys, head_slot, tail_slot;
+	u8 *va;
+	int i;
+
+	require_untrusted(test);
+	buf = alloc_pages(GFP_KERNEL, 2);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	va = page_address(buf);
+	phys = page_to_phys(buf) + HEAD;
+	/* The range holds 1, 2, 3, ...; the bytes around it hold secrets. */
+	memset(va, 0xee, 4 * PAGE_SIZE);
+	for (i = 0; i < size; i++)
+		va[HEAD + i] = i % 251 + 1;
+
+	iommu_spy_reset(&env->spy);
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, &state, phys, size));
+	KUNIT_ASSERT_EQ(test, dma_iova_link(env->dev, &state, phys, 0, size,
+					    DMA_BIDIRECTIONAL, 0), 0);
+	KUNIT_ASSERT_EQ(test, dma_iova_sync(env->dev, &state, 0, size), 0);
+
+	/* Head and tail are slots; the two whole pages between are direct. */
+	head_slot = xlate(env, &state, 0) - HEAD;
+	tail_slot = xlate(env, &state, size - 1) - (TAIL - 1);
+	KUNIT_EXPECT_TRUE(test, is_swiotlb_buffer(env->dev, head_slot));
+	KUNIT_EXPECT_TRUE(test, is_swiotlb_buffer(env->dev, tail_slot));
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, mid), page_to_phys(buf) + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, mid + PAGE_SIZE + 8),
+			page_to_phys(buf) + 2 * PAGE_SIZE + 8);
+
+	/* The slots hold the range's bytes and zeros, never the secrets. */
+	KUNIT_EXPECT_TRUE(test, all_equal(phys_to_virt(head_slot), 0, HEAD, 0));
+	KUNIT_EXPECT_EQ(test, memcmp(phys_to_virt(head_slot) + HEAD, va + HEAD, mid), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(phys_to_virt(tail_slot), va + 3 * PAGE_SIZE, TAIL), 0);
+	KUNIT_EXPECT_TRUE(test, all_equal(phys_to_virt(tail_slot), TAIL, PAGE_SIZE - TAIL, 0));
+
+	/* The "device" writes inside and outside the range in both slots. */
+	((u8 *)phys_to_virt(head_slot))[HEAD] = 0x5a;
+	((u8 *)phys_to_virt(head_slot))[0] = 0x77;
+	((u8 *)phys_to_virt(tail_slot))[TAIL - 1] = 0x5b;
+	((u8 *)phys_to_virt(tail_slot))[TAIL] = 0x77;
+
+	dma_iova_destroy(env->dev, &state, size, DMA_BIDIRECTIONAL, 0);
+	/* Only the bytes inside the range came back. */
+	KUNIT_EXPECT_EQ(test, va[HEAD], 0x5a);
+	KUNIT_EXPECT_EQ(test, va[3 * PAGE_SIZE + TAIL - 1], 0x5b);
+	KUNIT_EXPECT_TRUE(test, all_equal(va, 0, HEAD, 0xee));
+	KUNIT_EXPECT_TRUE(test, all_equal(va, 3 * PAGE_SIZE + TAIL, PAGE_SIZE - TAIL, 0xee));
+	/*
+	 * Nothing left behind: page-table entries, IOVA here; the plan checks
+	 * that swiotlb's count of slots in use is back where it started.
+	 */
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ_MSG(test, iommu_iova_to_phys(env->domain, state.addr - HEAD +
+							     i * PAGE_SIZE),
+				    (phys_addr_t)0, "page %d", i);
+	KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+	__free_pages(buf, 2);
+}
+
+static void untrusted_aligned_ram_is_not_bounced(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	struct dma_iova_state state;
+	int i;
+
+	require_untrusted(test);
+	link_all(test, &state);
+	for (i = 0; i < NPAGES; i++)
+		KUNIT_EXPECT_EQ(test, xlate(env, &state, i * PAGE_SIZE),
+				page_to_phys(env->pages[i]));
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, PAGE_SIZE), page_to_phys(env->pages[1]));
+	dma_iova_destroy(env->dev, &state, NPAGES * PAGE_SIZE, DMA_BIDIRECTIONAL, 0);
+}
+
+static void untrusted_unaligned_mmio_is_refused(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	struct dma_iova_state state;
+
+	require_untrusted(test);
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, &state, env->cmb + 64, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, dma_iova_link(env->dev, &state, env->cmb + 64, 0, PAGE_SIZE,
+					    DMA_TO_DEVICE, DMA_ATTR_MMIO), -EPERM);
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, 0), (phys_addr_t)0);
+	/* Aligned MMIO needs no bounce and is mapped. */
+	dma_iova_destroy(env->dev, &state, 0, DMA_TO_DEVICE, DMA_ATTR_MMIO);
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, &state, env->cmb, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, dma_iova_link(env->dev, &state, env->cmb, 0, PAGE_SIZE,
+					    DMA_TO_DEVICE, DMA_ATTR_MMIO), 0);
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, 8), env->cmb + 8);
+	dma_iova_destroy(env->dev, &state, PAGE_SIZE, DMA_TO_DEVICE, DMA_ATTR_MMIO);
 }
 
 static struct kunit_case dma_iova_cases[] = {
@@ -279,6 +415,9 @@ static struct kunit_case dma_iova_cases[] = {
 	KUNIT_CASE(mmio_link_uses_mmio_prot_and_2m_pages),
 	KUNIT_CASE(link_rejects_bad_ranges),
 	KUNIT_CASE(failed_batch_rolls_back_with_destroy),
+	KUNIT_CASE(untrusted_ram_bounces_head_and_tail),
+	KUNIT_CASE(untrusted_aligned_ram_is_not_bounced),
+	KUNIT_CASE(untrusted_unaligned_mmio_is_refused),
 	{}
 };
 

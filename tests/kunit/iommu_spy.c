@@ -8,9 +8,13 @@
  * map_pages(domain, iova, paddr, pgsize, pgcount, prot, ...) has iova in
  * rsi, pgsize in rcx, pgcount in r8 and prot in r9;
  * iotlb_sync_map(domain, iova, size) has iova in rsi and size in rdx; both
- * have the domain in rdi.
+ * have the domain in rdi. iommu_dma_alloc_iova(domain, size, ...) has
+ * the domain in rdi and the size in rsi and returns the IOVA (0 on
+ * failure); iommu_dma_free_iova(cookie, iova, size, ...) has the cookie
+ * in rdi and the size in rdx.
  */
 #include <linux/atomic.h>
+#include <linux/iommu.h>
 #include <linux/kprobes.h>
 #include <linux/minmax.h>
 
@@ -49,6 +53,42 @@ static int sync_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+struct alloc_call {
+	unsigned long size;
+};
+
+static int alloc_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct iommu_spy *spy = container_of(get_kretprobe(ri), struct iommu_spy,
+					     alloc_krp);
+	struct alloc_call *call = (struct alloc_call *)ri->data;
+
+	if ((void *)regs->di != spy->domain)
+		return 1;	/* another domain: skip the return handler */
+	call->size = regs->si;
+	return 0;
+}
+
+static int alloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct iommu_spy *spy = container_of(get_kretprobe(ri), struct iommu_spy,
+					     alloc_krp);
+	struct alloc_call *call = (struct alloc_call *)ri->data;
+
+	if (regs_return_value(regs))
+		atomic_long_add(call->size, &spy->iova_bytes);
+	return 0;
+}
+
+static int free_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct iommu_spy *spy = container_of(kp, struct iommu_spy, free_kp);
+
+	if ((void *)regs->di == spy->cookie)
+		atomic_long_sub(regs->dx, &spy->iova_bytes);
+	return 0;
+}
+
 /**
  * iommu_spy_reset() - zero the counters, keep watching
  * @spy: the spy
@@ -60,6 +100,7 @@ void iommu_spy_reset(struct iommu_spy *spy)
 	atomic_set(&spy->prot_or, 0);
 	atomic_set(&spy->prot_and, ~0);
 	atomic_long_set(&spy->pgsizes, 0);
+	atomic_long_set(&spy->iova_bytes, 0);
 }
 
 /**
@@ -78,6 +119,7 @@ int iommu_spy_start(struct iommu_spy *spy, void *domain, unsigned long lo,
 	int ret;
 
 	spy->domain = domain;
+	spy->cookie = ((struct iommu_domain *)domain)->iova_cookie;
 	spy->lo = lo;
 	spy->hi = hi;
 	iommu_spy_reset(spy);
@@ -85,12 +127,32 @@ int iommu_spy_start(struct iommu_spy *spy, void *domain, unsigned long lo,
 	spy->map_kp.pre_handler = map_pre;
 	spy->sync_kp.symbol_name = "intel_iommu_iotlb_sync_map";
 	spy->sync_kp.pre_handler = sync_pre;
+	spy->alloc_krp.kp.symbol_name = "iommu_dma_alloc_iova";
+	spy->alloc_krp.entry_handler = alloc_entry;
+	spy->alloc_krp.handler = alloc_ret;
+	spy->alloc_krp.data_size = sizeof(struct alloc_call);
+	spy->alloc_krp.maxactive = 8;
+	spy->free_kp.symbol_name = "iommu_dma_free_iova";
+	spy->free_kp.pre_handler = free_pre;
+
 	ret = register_kprobe(&spy->map_kp);
 	if (ret)
 		return ret;
 	ret = register_kprobe(&spy->sync_kp);
 	if (ret)
-		unregister_kprobe(&spy->map_kp);
+		goto out_map;
+	ret = register_kretprobe(&spy->alloc_krp);
+	if (ret)
+		goto out_sync;
+	ret = register_kprobe(&spy->free_kp);
+	if (!ret)
+		return 0;
+
+	unregister_kretprobe(&spy->alloc_krp);
+out_sync:
+	unregister_kprobe(&spy->sync_kp);
+out_map:
+	unregister_kprobe(&spy->map_kp);
 	return ret;
 }
 
@@ -100,6 +162,8 @@ int iommu_spy_start(struct iommu_spy *spy, void *domain, unsigned long lo,
  */
 void iommu_spy_stop(struct iommu_spy *spy)
 {
+	unregister_kprobe(&spy->free_kp);
+	unregister_kretprobe(&spy->alloc_krp);
 	unregister_kprobe(&spy->sync_kp);
 	unregister_kprobe(&spy->map_kp);
 }

@@ -9,4 +9,10 @@ kunit dma_phys_kunit.ko iommu="$P2P_IOMMU"
 
 # The argument checks of dma_iova_try_alloc() and dma_iova_link() warn once.
 expect_log 'WARNING: .* at drivers/iommu/dma-iova.c:[0-9]+ dma_iova_(try_alloc|link)'
+tlb=/sys/kernel/debug/swiotlb/io_tlb_used
+used=$(cat $tlb 2>/dev/null)
 kunit dma_iova_kunit.ko iommu="$P2P_IOMMU"
+# The untrusted-device cases bounce through swiotlb: every slot came back.
+if [ -n "$used" ]; then
+	check_eq swiotlb-slots-returned "$(cat $tlb)" "$used"
+fi
