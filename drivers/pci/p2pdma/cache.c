@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Routing verdicts, remembered per (provider, client) and never stale.
+ *
+ * Each entry carries the topology generation it was computed under. The
+ * generation moves on whenever anything a verdict depends on may have
+ * changed: a PCI device added or removed (a notifier on the PCI bus), a
+ * write from user space (sysfs or procfs config files, VFIO: all of them
+ * go through pci_user_write_config_*()) that touches a device's ACS
+ * control register, a change of the host-bridge allow-list. A lookup uses
+ * an entry only when its generation is the current one, so a verdict made
+ * before a change is never served after it: the next lookup decides again.
+ * That check costs the lookup one atomic read next to the xa_load() it
+ * does anyway; a change costs one atomic increment.
+ *
+ * The generation is read before the decision is made and stored with it,
+ * so a change that races with the decision leaves an entry that is already
+ * stale. When a client device goes away its entries are erased, so the
+ * cache never names a device that no longer exists.
+ *
+ * The kernel itself writes ACS control when it adds a device (before the
+ * notifier runs) and restores the same value after a reset; code that
+ * changes it otherwise must call p2pdma_topology_changed().
+ */
+#define pr_fmt(fmt) "p2pdma: " fmt
+
+#include <linux/atomic.h>
+#include <linux/notifier.h>
+#include <linux/pci.h>
+#include <linux/ratelimit.h>
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+
+#include "p2pdma.h"
+#include "../pci.h"
+
+static atomic_t topology_gen = ATOMIC_INIT(1);
+
+/* Counters for the debugfs "cache" file and the benchmarks. */
+atomic_long_t p2pdma_cache_hits, p2pdma_cache_misses, p2pdma_cache_stale;
+
+/* An entry: generation in bits 24..55, distance in 8..23, map type in 0..7. */
+static void *entry_pack(unsigned int gen, int dist, enum pci_p2pdma_map_type map)
+{
+	return xa_mk_value(((unsigned long)gen << 24) | ((dist & 0xffff) << 8) | map);
+}
+
+/**
+ * p2pdma_entry_unpack() - read a cache entry
+ * @entry: what xa_load() returned
+ * @dist: set to the distance
+ * @map: set to the map type
+ *
+ * Return: the generation the entry was computed under.
+ */
+unsigned int p2pdma_entry_unpack(void *entry, int *dist,
+				 enum pci_p2pdma_map_type *map)
+{
+	unsigned long v = xa_to_value(entry);
+
+	*dist = (v >> 8) & 0xffff;
+	*map = v & 0xff;
+	return v >> 24;
+}
+
+/**
+ * p2pdma_topology_gen() - the current topology generation
+ */
+unsigned int p2pdma_topology_gen(void)
+{
+	return atomic_read_acquire(&topology_gen);
+}
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_topology_gen);
+
+/**
+ * p2pdma_topology_changed() - make every cached verdict stale
+ *
+ * For anything that may change a routing verdict: the PCI tree, ACS
+ * control, the host-bridge allow-list. Fully ordered, so writes made
+ * before it are seen by any decision that starts after it.
+ */
+void p2pdma_topology_changed(void)
+{
+	atomic_inc_return(&topology_gen);
+}
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_topology_changed);
+
+/**
+ * p2pdma_client_key() - the cache key of a client
+ * @client: the client
+ */
+unsigned long p2pdma_client_key(struct pci_dev *client)
+{
+	return ((unsigned long)pci_domain_nr(client->bus) << 16) |
+	       (client->bus->number << 8) | client->devfn;
+}
+
+/* Log, rate-limited, why @client may not reach @provider. */
+static void log_refusal(struct pci_dev *provider, struct pci_dev *client)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 10 * HZ, 2);
+	struct seq_buf s;
+	char *buf, *line, *next;
+
+	if (!__ratelimit(&rs))
+		return;
+	buf = kmalloc(PAGE_SIZE, GFP_ATOMIC);
+	if (!buf) {
+		pci_warn(client, "p2pdma: peer-to-peer DMA to %s refused\n",
+			 pci_name(provider));
+		return;
+	}
+	seq_buf_init(&s, buf, PAGE_SIZE);
+	p2pdma_explain(provider, &client->dev, &s);
+	seq_buf_putc(&s, '\0');
+	pci_warn(client, "p2pdma: peer-to-peer DMA to %s refused; explanation follows\n",
+		 pci_name(provider));
+	for (line = buf; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		pci_warn(client, "p2pdma: %s\n", line);
+	}
+	kfree(buf);
+}
+
+/**
+ * p2pdma_route() - the routing verdict for a pair, from the cache if current
+ * @provider: the PCI device whose BAR is the target
+ * @client: the PCI device that does the DMA
+ * @dist: set to the distance
+ * @verbose: log the explanation (rate-limited) when the verdict is a refusal
+ *
+ * Safe in atomic context. Verdicts are remembered only for providers that
+ * have P2PDMA state (pcim_p2pdma_init()); for others every call decides.
+ *
+ * Return: the map type, never PCI_P2PDMA_MAP_UNKNOWN.
+ */
+enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
+				      struct pci_dev *client, int *dist,
+				      bool verbose)
+{
+	unsigned long key = p2pdma_client_key(client);
+	unsigned int gen = p2pdma_topology_gen();
+	enum pci_p2pdma_map_type map;
+	struct pci_p2pdma *p2pdma;
+	unsigned long flags;
+	void *entry = NULL;
+
+	rcu_read_lock();
+	p2pdma = rcu_dereference(provider->p2pdma);
+	if (p2pdma)
+		entry = xa_load(&p2pdma->map_types, key);
+	rcu_read_unlock();
+
+	if (entry && p2pdma_entry_unpack(entry, dist, &map) == gen) {
+		atomic_long_inc(&p2pdma_cache_hits);
+	} else {
+		atomic_long_inc(entry ? &p2pdma_cache_stale : &p2pdma_cache_misses);
+		map = p2pdma_route_calc(provider, client, dist, NULL);
+		rcu_read_lock();
+		p2pdma = rcu_dereference(provider->p2pdma);
+		/*
+		 * Lookups may come from interrupt context: the lock is taken
+		 * with interrupts off. A failed store only means deciding
+		 * again next time.
+		 */
+		if (p2pdma) {
+			xa_lock_irqsave(&p2pdma->map_types, flags);
+			__xa_store(&p2pdma->map_types, key, entry_pack(gen, *dist, map),
+				   GFP_ATOMIC);
+			xa_unlock_irqrestore(&p2pdma->map_types, flags);
+		}
+		rcu_read_unlock();
+	}
+
+	if (verbose && map == PCI_P2PDMA_MAP_NOT_SUPPORTED)
+		log_refusal(provider, client);
+	return map;
+}
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_route);
+
+/* Erase every provider's entry for @client, which is going away. */
+static void forget_client(struct pci_dev *client)
+{
+	unsigned long key = p2pdma_client_key(client);
+	struct pci_p2pdma *p2pdma;
+	struct pci_dev *pdev = NULL;
+
+	for_each_pci_dev(pdev) {
+		rcu_read_lock();
+		p2pdma = rcu_dereference(pdev->p2pdma);
+		if (p2pdma)
+			xa_erase_irq(&p2pdma->map_types, key);
+		rcu_read_unlock();
+	}
+}
+
+static int p2pdma_bus_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct device *dev = data;
+
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		p2pdma_topology_changed();
+		break;
+	case BUS_NOTIFY_DEL_DEVICE:
+		p2pdma_topology_changed();
+		forget_client(to_pci_dev(dev));
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block p2pdma_bus_nb = {
+	.notifier_call = p2pdma_bus_notify,
+};
+
+/**
+ * pci_p2pdma_config_written() - note a write to a device's config space
+ * @dev: the device written
+ * @pos: offset of the write
+ * @len: its length in bytes
+ *
+ * Called for every write from user space; a write that touches the ACS
+ * control register makes every verdict stale.
+ */
+void pci_p2pdma_config_written(struct pci_dev *dev, int pos, int len)
+{
+	int ctrl = dev->acs_cap + PCI_ACS_CTRL;
+
+	if (dev->acs_cap && pos < ctrl + 2 && pos + len > ctrl)
+		p2pdma_topology_changed();
+}
+
+/* After pci_bus_type exists (postcore), before devices are found (subsys). */
+static int __init p2pdma_cache_init(void)
+{
+	return bus_register_notifier(&pci_bus_type, &p2pdma_bus_nb);
+}
+arch_initcall(p2pdma_cache_init);

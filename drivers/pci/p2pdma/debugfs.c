@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/p2pdma: the routing engine, queryable from user space.
+ *
+ * explain: write "PROVIDER CLIENT" (two PCI device names, for example
+ *	"0000:01:00.0 0000:02:00.0"), then read the explanation of that
+ *	pair's verdict from the same open file, in the format of
+ *	Documentation/PCI/p2pdma-routing.rst. The decision is made afresh
+ *	and its cache entry, if any, is reported next to it.
+ * cache: read the cache, one line per entry, after a line of counters.
+ *
+ * Both need CAP_SYS_ADMIN, as debugfs does.
+ */
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "p2pdma.h"
+
+#define EXPLAIN_SIZE	PAGE_SIZE
+
+struct explain_query {
+	size_t len;
+	char text[EXPLAIN_SIZE];
+};
+
+static int explain_open(struct inode *inode, struct file *file)
+{
+	file->private_data = kzalloc(sizeof(struct explain_query), GFP_KERNEL);
+	return file->private_data ? 0 : -ENOMEM;
+}
+
+static int explain_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+/* "cached <verdict> <distance>", "cached stale" or "cached none". */
+static void explain_cache_line(struct pci_dev *provider, struct pci_dev *client,
+			       struct seq_buf *out)
+{
+	enum pci_p2pdma_map_type map;
+	struct pci_p2pdma *p2pdma;
+	void *entry = NULL;
+	int dist;
+
+	rcu_read_lock();
+	p2pdma = rcu_dereference(provider->p2pdma);
+	if (p2pdma)
+		entry = xa_load(&p2pdma->map_types, p2pdma_client_key(client));
+	rcu_read_unlock();
+	if (!entry)
+		seq_buf_puts(out, "cached none\n");
+	else if (p2pdma_entry_unpack(entry, &dist, &map) != p2pdma_topology_gen())
+		seq_buf_puts(out, "cached stale\n");
+	else
+		seq_buf_printf(out, "cached %s %d\n", p2pdma_map_name(map), dist);
+}
+
+/* The PCI device named @name, with a reference taken; NULL if none. */
+static struct pci_dev *pci_dev_by_name(const char *name)
+{
+	struct device *d = bus_find_device_by_name(&pci_bus_type, NULL, name);
+
+	return d ? to_pci_dev(d) : NULL;
+}
+
+static ssize_t explain_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct explain_query *q = file->private_data;
+	struct pci_dev *provider, *client;
+	char buf[64], a[32], b[32], extra;
+	struct seq_buf out;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%31s %31s %c", a, b, &extra) != 2) {
+		pr_warn_ratelimited("p2pdma: explain: expected \"PROVIDER CLIENT\", two PCI device names\n");
+		return -EINVAL;
+	}
+
+	provider = pci_dev_by_name(a);
+	if (!provider) {
+		pr_warn_ratelimited("p2pdma: explain: no PCI device %s\n", a);
+		return -ENODEV;
+	}
+	client = pci_dev_by_name(b);
+	if (!client) {
+		pci_dev_put(provider);
+		pr_warn_ratelimited("p2pdma: explain: no PCI device %s\n", b);
+		return -ENODEV;
+	}
+
+	seq_buf_init(&out, q->text, sizeof(q->text));
+	p2pdma_explain(provider, &client->dev, &out);
+	explain_cache_line(provider, client, &out);
+	q->len = seq_buf_used(&out);
+	pci_dev_put(client);
+	pci_dev_put(provider);
+	return count;
+}
+
+static ssize_t explain_read(struct file *file, char __user *ubuf, size_t count,
+			    loff_t *ppos)
+{
+	struct explain_query *q = file->private_data;
+
+	return simple_read_from_buffer(ubuf, count, ppos, q->text, q->len);
+}
+
+static const struct file_operations explain_fops = {
+	.owner = THIS_MODULE,
+	.open = explain_open,
+	.release = explain_release,
+	.read = explain_read,
+	.write = explain_write,
+	.llseek = default_llseek,
+};
+
+static int cache_show(struct seq_file *m, void *v)
+{
+	unsigned int gen = p2pdma_topology_gen(), egen;
+	enum pci_p2pdma_map_type map;
+	struct pci_p2pdma *p2pdma;
+	struct pci_dev *pdev = NULL;
+	unsigned long key;
+	void *entry;
+	int dist;
+
+	seq_printf(m, "generation %u hits %ld misses %ld stale %ld\n", gen,
+		   atomic_long_read(&p2pdma_cache_hits),
+		   atomic_long_read(&p2pdma_cache_misses),
+		   atomic_long_read(&p2pdma_cache_stale));
+	for_each_pci_dev(pdev) {
+		rcu_read_lock();
+		p2pdma = rcu_dereference(pdev->p2pdma);
+		if (p2pdma) {
+			xa_for_each(&p2pdma->map_types, key, entry) {
+				egen = p2pdma_entry_unpack(entry, &dist, &map);
+				seq_printf(m, "%s %04lx:%02lx:%02lx.%lu %s %d %s\n",
+					   pci_name(pdev), key >> 16, (key >> 8) & 0xff,
+					   PCI_SLOT(key & 0xff), PCI_FUNC(key & 0xff),
+					   p2pdma_map_name(map), dist,
+					   egen == gen ? "current" : "stale");
+			}
+		}
+		rcu_read_unlock();
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(cache);
+
+static int __init p2pdma_debugfs_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("p2pdma", NULL);
+
+	debugfs_create_file("explain", 0600, dir, NULL, &explain_fops);
+	debugfs_create_file("cache", 0400, dir, NULL, &cache_fops);
+	return 0;
+}
+late_initcall(p2pdma_debugfs_init);

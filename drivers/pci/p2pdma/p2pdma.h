@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of PCI peer-to-peer DMA: the per-device state that
+ * drivers/pci/p2pdma.c keeps, and the routing engine of this folder.
+ */
+#ifndef DRIVERS_PCI_P2PDMA_H
+#define DRIVERS_PCI_P2PDMA_H
+
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <linux/seq_buf.h>
+#include <linux/xarray.h>
+
+/**
+ * struct pci_p2pdma - peer-to-peer state of a PCI device, at pdev->p2pdma
+ * @pool: allocator of the p2pmem added with pci_p2pdma_add_resource(),
+ *	NULL until the first resource is added
+ * @p2pmem_published: whether pci_p2pmem_find() may hand out @pool
+ * @map_types: routing verdicts for clients of this provider device, keyed
+ *	by p2pdma_client_key(); see cache.c for what an entry holds
+ * @mem: one provider per memory BAR (owner NULL for other BARs)
+ */
+struct pci_p2pdma {
+	struct gen_pool *pool;
+	bool p2pmem_published;
+	struct xarray map_types;
+	struct p2pdma_provider mem[PCI_STD_NUM_BARS];
+};
+
+/* route.c: the decision itself, never cached */
+bool p2pdma_cpu_supports_p2p(void);
+enum pci_p2pdma_map_type p2pdma_route_calc(struct pci_dev *provider,
+					   struct pci_dev *client, int *dist,
+					   struct seq_buf *why);
+void p2pdma_explain(struct pci_dev *provider, struct device *client,
+		    struct seq_buf *out);
+struct pci_dev *p2pdma_client_pci_dev(struct device *dev);
+const char *p2pdma_map_name(enum pci_p2pdma_map_type map);
+
+/* allowlist.c: host bridges known to forward peer-to-peer TLPs */
+bool p2pdma_host_bridge_allowed(struct pci_dev *root, bool same_host_bridge);
+
+/* cache.c: verdicts per (provider, client) that are never stale */
+extern atomic_long_t p2pdma_cache_hits, p2pdma_cache_misses, p2pdma_cache_stale;
+enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
+				      struct pci_dev *client, int *dist,
+				      bool verbose);
+void p2pdma_topology_changed(void);
+unsigned int p2pdma_topology_gen(void);
+unsigned long p2pdma_client_key(struct pci_dev *client);
+unsigned int p2pdma_entry_unpack(void *entry, int *dist,
+				 enum pci_p2pdma_map_type *map);
+
+#endif /* DRIVERS_PCI_P2PDMA_H */
