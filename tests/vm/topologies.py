@@ -5,17 +5,44 @@ ivshmem backend file lives there so the host can read what the guest
 wrote). Facts about QEMU 7.2 that these rely on are in DESIGN.md s. 5.
 """
 
+import struct
+
 # The NVMe CMB size every topology uses; tests are told it as a parameter.
 CMB_MB = 16
 IVSHMEM_SIZE = 4 << 20
+# Every NVMe controller n has one namespace backed by RUN/nvme<n>.img,
+# NS_SIZE bytes of 64-bit little-endian words: word i holds
+# pattern_word(NS_SEED + n, i). tests/kunit/p2pdma_nvme_kunit.c computes
+# the same words to check what it reads.
+NS_SIZE = 4 << 20
+NS_SEED = 0x5EED0000
+
+
+def pattern_word(seed, i):
+    """splitmix64 of seed + i: cheap, and different for every word."""
+    z = (seed + i * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    return z ^ (z >> 31)
+
+
+def write_namespace_image(path, n):
+    seed = NS_SEED + n
+    words = [pattern_word(seed, i) for i in range(NS_SIZE // 8)]
+    with open(path, "wb") as f:
+        f.write(struct.pack(f"<{len(words)}Q", *words))
 
 
 def _root_port(n):
     return ["-device", f"pcie-root-port,id=rp{n},bus=pcie.0,chassis={n},slot={n}"]
 
 
-def _nvme(n, bus):
-    return ["-device", f"nvme,serial=p2pnvme{n},cmb_size_mb={CMB_MB},bus={bus}"]
+def _nvme(n, bus, run_dir, extra=""):
+    img = f"{run_dir}/nvme{n}.img"
+    write_namespace_image(img, n)
+    return ["-drive", f"file={img},if=none,format=raw,id=nvm{n}",
+            "-device", f"nvme,serial=p2pnvme{n},cmb_size_mb={CMB_MB},bus={bus},"
+                       f"drive=nvm{n}{extra}"]
 
 
 def _edu(bus):
@@ -34,20 +61,28 @@ def switch(run_dir):
             + ["-device", "x3130-upstream,id=up1,bus=rp1",
                "-device", "xio3130-downstream,id=dn1,bus=up1,chassis=11,slot=0",
                "-device", "xio3130-downstream,id=dn2,bus=up1,chassis=12,slot=0"]
-            + _nvme(0, "dn1") + _nvme(1, "dn2")
+            + _nvme(0, "dn1", run_dir) + _nvme(1, "dn2", run_dir)
             + _root_port(2) + _edu("rp2")
             + _root_port(3) + _ivshmem("rp3", run_dir))
 
 
 def rootports(run_dir):
     """The same endpoints, each on its own root port."""
-    return (_root_port(1) + _nvme(0, "rp1")
-            + _root_port(2) + _nvme(1, "rp2")
+    return (_root_port(1) + _nvme(0, "rp1", run_dir)
+            + _root_port(2) + _nvme(1, "rp2", run_dir)
             + _root_port(3) + _edu("rp3")
             + _root_port(4) + _ivshmem("rp4", run_dir))
 
 
-TOPOLOGIES = {"switch": switch, "rootports": rootports}
+def multifunction(run_dir):
+    """One NVMe with two functions below one root port, whose ACS decides."""
+    return (_root_port(1)
+            + _nvme(0, "rp1", run_dir, ",addr=00.0,multifunction=on")
+            + _nvme(1, "rp1", run_dir, ",addr=00.1")
+            + _root_port(2) + _edu("rp2"))
+
+
+TOPOLOGIES = {"switch": switch, "rootports": rootports, "multifunction": multifunction}
 
 # IOMMU mode -> (add an intel-iommu device?, kernel command line)
 IOMMU_MODES = {

@@ -112,7 +112,10 @@ static int allowlist_set(const char *val, const struct kernel_param *kp)
 	}
 	strscpy(buf, val, sizeof(buf));
 	s = strim(buf);
-	while (*s && (tok = strsep(&s, ",")) != NULL) {
+	/* Blank clears; otherwise every comma-separated field must be an ID. */
+	if (!*s)
+		s = NULL;
+	while ((tok = strsep(&s, ",")) != NULL) {
 		tok = strim(tok);
 		if (n == ALLOWLIST_MAX) {
 			pr_err("host_bridge_allowlist: more than %d IDs\n", ALLOWLIST_MAX);
@@ -124,8 +127,6 @@ static int allowlist_set(const char *val, const struct kernel_param *kp)
 			return -EINVAL;
 		}
 		n++;
-		if (!s)
-			break;
 	}
 
 	spin_lock_irqsave(&added_lock, flags);

@@ -36,8 +36,11 @@
 
 static atomic_t topology_gen = ATOMIC_INIT(1);
 
-/* Counters for the debugfs "cache" file and the benchmarks. */
+/* Counters for the debugfs "cache" file and the tests. */
 atomic_long_t p2pdma_cache_hits, p2pdma_cache_misses, p2pdma_cache_stale;
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_cache_hits);
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_cache_misses);
+EXPORT_SYMBOL_IF_KUNIT(p2pdma_cache_stale);
 
 /* An entry: generation in bits 24..55, distance in 8..23, map type in 0..7. */
 static void *entry_pack(unsigned int gen, int dist, enum pci_p2pdma_map_type map)

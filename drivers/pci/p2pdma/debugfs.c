@@ -5,8 +5,9 @@
  * explain: write "PROVIDER CLIENT" (two PCI device names, for example
  *	"0000:01:00.0 0000:02:00.0"), then read the explanation of that
  *	pair's verdict from the same open file, in the format of
- *	Documentation/PCI/p2pdma-routing.rst. The decision is made afresh
- *	and its cache entry, if any, is reported next to it.
+ *	Documentation/PCI/p2pdma-routing.rst. The decision is made afresh;
+ *	then the pair is looked up the way mappings look it up, and what
+ *	the cache held before and served then are reported too.
  * cache: read the cache, one line per entry, after a line of counters.
  *
  * Both need CAP_SYS_ADMIN, as debugfs does.
@@ -39,7 +40,7 @@ static int explain_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* "cached <verdict> <distance>", "cached stale" or "cached none". */
+/* "cache_before VERDICT DISTANCE", "cache_before stale" or "... none". */
 static void explain_cache_line(struct pci_dev *provider, struct pci_dev *client,
 			       struct seq_buf *out)
 {
@@ -54,11 +55,11 @@ static void explain_cache_line(struct pci_dev *provider, struct pci_dev *client,
 		entry = xa_load(&p2pdma->map_types, p2pdma_client_key(client));
 	rcu_read_unlock();
 	if (!entry)
-		seq_buf_puts(out, "cached none\n");
+		seq_buf_puts(out, "cache_before none\n");
 	else if (p2pdma_entry_unpack(entry, &dist, &map) != p2pdma_topology_gen())
-		seq_buf_puts(out, "cached stale\n");
+		seq_buf_puts(out, "cache_before stale\n");
 	else
-		seq_buf_printf(out, "cached %s %d\n", p2pdma_map_name(map), dist);
+		seq_buf_printf(out, "cache_before %s %d\n", p2pdma_map_name(map), dist);
 }
 
 /* The PCI device named @name, with a reference taken; NULL if none. */
@@ -75,7 +76,9 @@ static ssize_t explain_write(struct file *file, const char __user *ubuf,
 	struct explain_query *q = file->private_data;
 	struct pci_dev *provider, *client;
 	char buf[64], a[32], b[32], extra;
+	enum pci_p2pdma_map_type map;
 	struct seq_buf out;
+	int dist;
 
 	if (count >= sizeof(buf))
 		return -EINVAL;
@@ -102,6 +105,8 @@ static ssize_t explain_write(struct file *file, const char __user *ubuf,
 	seq_buf_init(&out, q->text, sizeof(q->text));
 	p2pdma_explain(provider, &client->dev, &out);
 	explain_cache_line(provider, client, &out);
+	map = p2pdma_route(provider, client, &dist, false);
+	seq_buf_printf(&out, "cached %s %d\n", p2pdma_map_name(map), dist);
 	q->len = seq_buf_used(&out);
 	pci_dev_put(client);
 	pci_dev_put(provider);

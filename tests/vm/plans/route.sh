@@ -1,0 +1,118 @@
+# shellcheck shell=sh
+# Routing plan: the engine's pure-logic suite, then its verdicts on the
+# emulated machine as user space sees them (debugfs explain, the
+# allow-list knob, setpci on ACS, hot remove and rescan), and with the
+# IOMMU off a real P2P transfer through 6.1's struct-page path.
+
+# Refusals are logged with their explanation on purpose here.
+expect_log 'p2pdma: '
+kunit p2pdma_route_kunit.ko
+
+X=/sys/kernel/debug/p2pdma/explain
+AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
+
+# explain PROVIDER CLIENT: the kernel's explanation of the pair.
+explain() {
+	exec 3<>"$X"
+	echo "$1 $2" >&3
+	cat <&3
+	exec 3>&-
+}
+# field KEY PROVIDER CLIENT: the value of one line of the explanation.
+field() { explain "$2" "$3" | sed -n "s/^$1 //p" | head -n1; }
+
+devs_of() { # VENDOR:DEVICE -> PCI names, sorted
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] && echo "${d##*/}"
+	done
+}
+nvme=$(devs_of 0x1b36:0x0010)
+a=$(echo "$nvme" | sed -n 1p)
+b=$(echo "$nvme" | sed -n 2p)
+edu=$(devs_of 0x1234:0x11e8)
+# parent_of DEV: the bridge above a PCI device.
+parent_of() { basename "$(dirname "$(readlink -f "/sys/bus/pci/devices/$1")")"; }
+
+# Bad queries and bad allow-lists fail with their errno and change nothing.
+if echo "nonsense" >"$X" 2>/dev/null; then fail explain-bad-query "accepted"; else pass explain-bad-query; fi
+if echo "$a 0000:ff:1f.7" >"$X" 2>/dev/null; then fail explain-no-device "accepted"; else pass explain-no-device; fi
+for bad in zz 8086:29c0, 8086-29c0 18086:29c0 \
+	1:1,2:2,3:3,4:4,5:5,6:6,7:7,8:8,9:9,a:a,b:b,c:c,d:d,e:e,f:f,0:0,1:2; do
+	if echo "$bad" >"$AL" 2>/dev/null; then fail "allowlist-rejects-$bad" "accepted"
+	else pass "allowlist-rejects-$bad"; fi
+done
+check_eq allowlist-unchanged "$(cat $AL)" ""
+
+case "$P2P_TOPOLOGY" in
+switch)
+	check_eq switch-verdict "$(field verdict "$a" "$b")" BUS_ADDR
+	check_eq switch-distance "$(field distance "$a" "$b")" 4
+	# The switch's upstream port, above the downstream port above a.
+	check_eq switch-common "$(field common "$a" "$b")" "$(parent_of "$(parent_of "$a")")"
+	# edu is on its own root port: through q35's host bridge.
+	far_a=$a far_b=$edu
+	;;
+rootports)
+	far_a=$a far_b=$b
+	;;
+multifunction)
+	# Two functions of one device: their root port's ACS decides.
+	rp=$(parent_of "$a")
+	acs=$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)
+	if [ "$P2P_IOMMU" = off ]; then
+		check_eq mf-acs-off "$acs" 0000
+		check_eq mf-verdict "$(field verdict "$a" "$b")" BUS_ADDR
+	else
+		check_eq mf-acs-redirects "$acs" 001d
+		check_eq mf-verdict-redirected "$(field verdict "$a" "$b")" NOT_SUPPORTED
+		check_eq mf-fix "$(field fix "$a" "$b")" "pci=disable_acs_redir=$rp"
+		# The cache holds the refusal; setpci clears ACS: no reboot needed.
+		check_eq mf-cache-warm "$(field cache_before "$a" "$b")" "NOT_SUPPORTED 2"
+		step mf-setpci chroot /host setpci -s "$rp" ECAP_ACS+6.w=0000
+		check_eq mf-cache-stale-after-setpci "$(field cache_before "$a" "$b")" stale
+		check_eq mf-verdict-after-setpci "$(field verdict "$a" "$b")" BUS_ADDR
+		check_eq mf-cached-after-setpci "$(field cached "$a" "$b")" "BUS_ADDR 2"
+		step mf-setpci-restore chroot /host setpci -s "$rp" ECAP_ACS+6.w="$acs"
+		check_eq mf-verdict-restored "$(field verdict "$a" "$b")" NOT_SUPPORTED
+	fi
+	check_eq mf-distance "$(field distance "$a" "$b")" 2
+	far_a=$a far_b=$edu
+	;;
+esac
+
+# Across root ports: refused until q35's host bridge is allow-listed.
+check_eq far-verdict "$(field verdict "$far_a" "$far_b")" NOT_SUPPORTED
+check_eq far-hostbridge "$(field host_bridge "$far_a" "$far_b" | sed 's/.* id=//')" \
+	"8086:29c0 allowlisted=no"
+step allowlist-add sh -c "echo 8086:29c0 >$AL"
+check_eq allowlist-read "$(cat $AL)" 8086:29c0
+check_eq far-verdict-allowed "$(field verdict "$far_a" "$far_b")" THRU_HOST_BRIDGE
+step allowlist-clear sh -c "echo >$AL"
+check_eq far-verdict-cleared "$(field verdict "$far_a" "$far_b")" NOT_SUPPORTED
+
+# Hot remove a client: its cache entries go; after a rescan it is decided
+# again. The struct-page API fills the cache (pci_p2pdma_distance()).
+field verdict "$a" "$b" >/dev/null
+if grep -q "^$a $b " /sys/kernel/debug/p2pdma/cache; then pass cache-has-pair
+else fail cache-has-pair "$(cat /sys/kernel/debug/p2pdma/cache)"; fi
+step remove sh -c "echo 1 >/sys/bus/pci/devices/$b/remove"
+if grep -q " $b " /sys/kernel/debug/p2pdma/cache; then
+	fail cache-forgets-removed "$(grep " $b " /sys/kernel/debug/p2pdma/cache)"
+else
+	pass cache-forgets-removed
+fi
+step rescan sh -c "echo 1 >/sys/bus/pci/rescan"
+check_eq rescan-back "$(devs_of 0x1b36:0x0010 | tr '\n' ' ')" "$(echo "$nvme" | tr '\n' ' ')"
+case "$P2P_TOPOLOGY" in
+switch) check_eq rescan-verdict "$(field verdict "$a" "$b")" BUS_ADDR ;;
+rootports) check_eq rescan-verdict "$(field verdict "$a" "$b")" NOT_SUPPORTED ;;
+esac
+
+# Real P2P DMA through the struct-page path: only QEMU with the IOMMU off
+# routes it.
+if [ "$P2P_TOPOLOGY" = switch ] && [ "$P2P_IOMMU" = off ]; then
+	ns=/dev/nvme0n1
+	serial=$(cat /sys/block/nvme0n1/device/serial 2>/dev/null | tr -d ' ')
+	n=${serial#p2pnvme}
+	kunit p2pdma_nvme_kunit.ko bdev=$ns seed=$((0x5EED0000 + n)) distance=4
+fi
