@@ -219,15 +219,17 @@ static enum pci_p2pdma_map_type thru_or_refused(bool allowed)
 		PCI_P2PDMA_MAP_NOT_SUPPORTED;
 }
 
-#define EXPECT_ROUTE(test, a, b, want_map, want_dist) do {			\
-	int __d = -1;								\
-	enum pci_p2pdma_map_type __m = p2pdma_route_calc(a, b, &__d, NULL);	\
-	KUNIT_EXPECT_STREQ_MSG(test, p2pdma_map_name(__m),			\
-			       p2pdma_map_name(want_map), "%s -> %s",		\
-			       pci_name(a), pci_name(b));			\
-	KUNIT_EXPECT_EQ_MSG(test, __d, want_dist, "%s -> %s", pci_name(a),	\
-			    pci_name(b));					\
-} while (0)
+static void expect_route(struct kunit *test, struct pci_dev *a, struct pci_dev *b,
+			 enum pci_p2pdma_map_type want_map, int want_dist)
+{
+	enum pci_p2pdma_map_type map;
+	int dist = -1;
+
+	map = p2pdma_route_calc(a, b, &dist, NULL);
+	KUNIT_EXPECT_STREQ_MSG(test, p2pdma_map_name(map), p2pdma_map_name(want_map),
+			       "%s -> %s", pci_name(a), pci_name(b));
+	KUNIT_EXPECT_EQ_MSG(test, dist, want_dist, "%s -> %s", pci_name(a), pci_name(b));
+}
 
 /*
  * host bridge -- root port (ACS @rp_acs) -- switch: upstream port, two
@@ -256,10 +258,10 @@ static void one_switch_is_bus_addr(struct kunit *test)
 
 	/* Redirects on the root port above the switch do not matter. */
 	build_switch(test, HB_UNLISTED, PCI_ACS_RR | PCI_ACS_CR, 0, 0, &sw);
-	EXPECT_ROUTE(test, sw.ep[0], sw.ep[1], PCI_P2PDMA_MAP_BUS_ADDR, 4);
-	EXPECT_ROUTE(test, sw.ep[1], sw.ep[0], PCI_P2PDMA_MAP_BUS_ADDR, 4);
+	expect_route(test, sw.ep[0], sw.ep[1], PCI_P2PDMA_MAP_BUS_ADDR, 4);
+	expect_route(test, sw.ep[1], sw.ep[0], PCI_P2PDMA_MAP_BUS_ADDR, 4);
 	/* A downstream port and the device below it: one link. */
-	EXPECT_ROUTE(test, sw.ep[0], sw.dsp[0], PCI_P2PDMA_MAP_BUS_ADDR, 1);
+	expect_route(test, sw.ep[0], sw.dsp[0], PCI_P2PDMA_MAP_BUS_ADDR, 1);
 }
 
 static void provider_equal_to_client(struct kunit *test)
@@ -267,7 +269,7 @@ static void provider_equal_to_client(struct kunit *test)
 	struct sw sw;
 
 	build_switch(test, HB_UNLISTED, 0, 0, 0, &sw);
-	EXPECT_ROUTE(test, sw.ep[0], sw.ep[0], PCI_P2PDMA_MAP_BUS_ADDR, 0);
+	expect_route(test, sw.ep[0], sw.ep[0], PCI_P2PDMA_MAP_BUS_ADDR, 0);
 }
 
 static void nested_switches(struct kunit *test)
@@ -287,10 +289,10 @@ static void nested_switches(struct kunit *test)
 	b_dev = topo_dev(test, b[6], 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
 	c = topo_dev(test, b[3], 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
 
-	EXPECT_ROUTE(test, a, b_dev, PCI_P2PDMA_MAP_BUS_ADDR, 4);
+	expect_route(test, a, b_dev, PCI_P2PDMA_MAP_BUS_ADDR, 4);
 	/* a: 3 links up to the outer upstream port... c: 2 links. */
-	EXPECT_ROUTE(test, a, c, PCI_P2PDMA_MAP_BUS_ADDR, 6);
-	EXPECT_ROUTE(test, c, a, PCI_P2PDMA_MAP_BUS_ADDR, 6);
+	expect_route(test, a, c, PCI_P2PDMA_MAP_BUS_ADDR, 6);
+	expect_route(test, c, a, PCI_P2PDMA_MAP_BUS_ADDR, 6);
 }
 
 static void multi_function_device(struct kunit *test)
@@ -301,7 +303,7 @@ static void multi_function_device(struct kunit *test)
 	topo_dev(test, root, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b1);
 	f0 = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
 	f1 = topo_dev(test, b1, 0, 1, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	EXPECT_ROUTE(test, f0, f1, PCI_P2PDMA_MAP_BUS_ADDR, 2);
+	expect_route(test, f0, f1, PCI_P2PDMA_MAP_BUS_ADDR, 2);
 }
 
 /* Two root ports of one host bridge with ID @hb: 2 + 2 devices. */
@@ -314,7 +316,7 @@ static void two_root_ports(struct kunit *test, u16 hb, enum pci_p2pdma_map_type 
 	topo_dev(test, root, 2, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b2);
 	a = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
 	b = topo_dev(test, b2, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	EXPECT_ROUTE(test, a, b, want, 4);
+	expect_route(test, a, b, want, 4);
 }
 
 static void root_ports_unlisted_host_bridge(struct kunit *test)
@@ -344,7 +346,7 @@ static void two_host_bridges(struct kunit *test, u16 hb0, u16 hb1,
 	topo_dev(test, r1, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b1);
 	a = topo_dev(test, b0, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
 	b = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	EXPECT_ROUTE(test, a, b, want, 4);
+	expect_route(test, a, b, want, 4);
 }
 
 static void host_bridges_both_allowlisted(struct kunit *test)
@@ -375,11 +377,11 @@ static void acs_bit_on_provider_side(struct kunit *test)
 		/* Source Validation alone never redirects. */
 		build_switch(test, HB_UNLISTED, 0, redirect_bits[i] | PCI_ACS_SV,
 			     PCI_ACS_SV, &sw);
-		EXPECT_ROUTE(test, sw.ep[0], sw.ep[1], thru_or_refused(false), 4);
+		expect_route(test, sw.ep[0], sw.ep[1], thru_or_refused(false), 4);
 		route_exit(test);
 		route_init(test);
 		build_switch(test, HB_ALLOWED, 0, redirect_bits[i], 0, &sw);
-		EXPECT_ROUTE(test, sw.ep[0], sw.ep[1], PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, 4);
+		expect_route(test, sw.ep[0], sw.ep[1], PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, 4);
 		route_exit(test);
 		route_init(test);
 	}
@@ -393,11 +395,11 @@ static void acs_bit_on_client_side(struct kunit *test)
 		struct sw sw;
 
 		build_switch(test, HB_UNLISTED, 0, 0, redirect_bits[i], &sw);
-		EXPECT_ROUTE(test, sw.ep[0], sw.ep[1], thru_or_refused(false), 4);
+		expect_route(test, sw.ep[0], sw.ep[1], thru_or_refused(false), 4);
 		route_exit(test);
 		route_init(test);
 		build_switch(test, HB_ALLOWED, 0, 0, redirect_bits[i], &sw);
-		EXPECT_ROUTE(test, sw.ep[0], sw.ep[1], PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, 4);
+		expect_route(test, sw.ep[0], sw.ep[1], PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, 4);
 		route_exit(test);
 		route_init(test);
 	}
@@ -436,7 +438,8 @@ static void explanation_names_path_and_fix(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "distance 4\n"));
 	if (!p2pdma_cpu_supports_p2p()) {
 		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "verdict NOT_SUPPORTED\n"));
-		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "fix p2pdma.host_bridge_allowlist=8086:29c0 "));
+		KUNIT_EXPECT_NOT_NULL(test,
+				      strstr(buf, "fix p2pdma.host_bridge_allowlist=8086:29c0 "));
 	}
 }
 
@@ -574,6 +577,7 @@ static struct kunit_suite route_suite = {
 	.exit = route_exit,
 	.test_cases = route_cases,
 };
+
 kunit_test_suite(route_suite);
 
 MODULE_DESCRIPTION("KUnit checks of the P2PDMA routing engine on synthetic topologies");

@@ -37,9 +37,11 @@
 static atomic_t topology_gen = ATOMIC_INIT(1);
 
 /* Counters for the debugfs "cache" file and the tests. */
-atomic_long_t p2pdma_cache_hits, p2pdma_cache_misses, p2pdma_cache_stale;
+atomic_long_t p2pdma_cache_hits;
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_cache_hits);
+atomic_long_t p2pdma_cache_misses;
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_cache_misses);
+atomic_long_t p2pdma_cache_stale;
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_cache_stale);
 
 /* An entry: generation in bits 24..55, distance in 8..23, map type in 0..7. */

@@ -30,8 +30,10 @@ struct explain_query {
 
 static int explain_open(struct inode *inode, struct file *file)
 {
-	file->private_data = kzalloc(sizeof(struct explain_query), GFP_KERNEL);
-	return file->private_data ? 0 : -ENOMEM;
+	struct explain_query *q = kzalloc(sizeof(*q), GFP_KERNEL);
+
+	file->private_data = q;
+	return q ? 0 : -ENOMEM;
 }
 
 static int explain_release(struct inode *inode, struct file *file)

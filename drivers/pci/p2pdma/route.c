@@ -110,7 +110,7 @@ static const struct {
 };
 
 /* Note one device of the path; return whether it redirects. */
-static bool hop(struct seq_buf *why, struct pci_dev *pdev, const char *role)
+static bool explain_hop(struct seq_buf *why, struct pci_dev *pdev, const char *role)
 {
 	u16 ctrl, redir = acs_redirect(pdev, &ctrl);
 	const char *sep = "";
@@ -256,13 +256,13 @@ enum pci_p2pdma_map_type p2pdma_route_calc(struct pci_dev *provider,
 	 * side is still listed for the explanation.
 	 */
 	for (up = provider; up; up = pci_upstream_bridge(up)) {
-		redirected |= hop(why, up, up == provider ? "provider" :
-				  up == common ? "common" : "bridge");
+		redirected |= explain_hop(why, up, up == provider ? "provider" :
+					  up == common ? "common" : "bridge");
 		if (up == common)
 			break;
 	}
 	for (up = client; up && up != common; up = pci_upstream_bridge(up))
-		if (hop(why, up, up == client ? "client" : "bridge") && common)
+		if (explain_hop(why, up, up == client ? "client" : "bridge") && common)
 			redirected = true;
 	if (why)
 		seq_buf_printf(why, "common %s\n", common ? pci_name(common) : "none");
@@ -282,14 +282,17 @@ enum pci_p2pdma_map_type p2pdma_route_calc(struct pci_dev *provider,
 	seq_buf_printf(why, "distance %d\nverdict %s\nreason ", *dist,
 		       p2pdma_map_name(map));
 	if (common && !redirected)
-		seq_buf_printf(why, "common upstream bridge %s and no ACS redirect on the path: TLPs stay below it\n",
+		seq_buf_printf(why,
+			       "common upstream bridge %s and no ACS redirect on the path: TLPs stay below it\n",
 			       pci_name(common));
 	else if (common)
-		seq_buf_printf(why, "ACS redirect on the path sends TLPs up to the host bridge, which %s\n",
+		seq_buf_printf(why,
+			       "ACS redirect on the path sends TLPs up to the host bridge, which %s\n",
 			       allowed ? "is allow-listed" : cpu ? "the CPU forwards" :
 			       "is not allow-listed");
 	else
-		seq_buf_printf(why, "no common upstream bridge: TLPs cross the host bridge, which %s\n",
+		seq_buf_printf(why,
+			       "no common upstream bridge: TLPs cross the host bridge, which %s\n",
 			       allowed ? "is allow-listed" : cpu ? "the CPU forwards" :
 			       "is not allow-listed");
 	if (redirected)
