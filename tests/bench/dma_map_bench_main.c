@@ -16,8 +16,10 @@
  * RAM pages and the NVMe CMB BAR. Per case it records the median and p99
  * CPU time of map + unmap, and, behind an Intel IOMMU, the map calls, page
  * sizes and IOTLB syncs per transaction (iommu_spy kprobes), plus the bytes
- * of mapping metadata the caller keeps. Results are in
- * /sys/kernel/debug/dma_map_bench/results, a table then one JSON line.
+ * of mapping metadata the caller keeps. Then the cost of a P2PDMA routing
+ * decision (route_cost.c). Results are in
+ * /sys/kernel/debug/dma_map_bench/results: each table followed by its
+ * JSON line.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +36,7 @@
 
 #include "iommu_spy.h"
 #include "qemu_devs.h"
+#include "route_cost.h"
 
 static unsigned int iterations = 31;
 module_param(iterations, uint, 0444);
@@ -384,6 +387,9 @@ static int __init dma_map_bench_init(void)
 	if (!ret) {
 		seq_buf_init(&s, report, PAGE_SIZE * 4);
 		print_report(b, &s);
+		ret = route_cost_report(&s);
+	}
+	if (!ret) {
 		report_blob.data = report;
 		report_blob.size = seq_buf_used(&s);
 		bench_dir = debugfs_create_dir("dma_map_bench", NULL);
