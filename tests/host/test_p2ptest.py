@@ -1,0 +1,179 @@
+"""p2ptest on recorded machines: topology classes, ACS decoding, verdicts.
+
+The fixtures are captures (tools/p2ptest/cmd_capture.c): the QEMU
+topologies as the test VMs captured them (tests/fixtures/qemu-*.cap), and
+hand-made ones for what QEMU has not (tests/fixtures/make_fixtures.py).
+p2ptest is built into a temporary folder first; no root, no VM.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+sys.path.insert(0, FIXTURES)
+import make_fixtures  # noqa: E402
+
+
+class P2ptestFixtures(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "tools", "p2ptest"),
+                        f"O={cls.tmp}"], check=True)
+        cls.bin = os.path.join(cls.tmp, "p2ptest")
+        for name, devices in make_fixtures.FIXTURES.items():
+            with open(os.path.join(cls.tmp, f"{name}.cap"), "w") as f:
+                f.write(make_fixtures.capture(devices))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def fixture(self, name):
+        made = os.path.join(self.tmp, f"{name}.cap")
+        return made if os.path.exists(made) else os.path.join(FIXTURES, f"{name}.cap")
+
+    def run_tool(self, fixture, *args, status=0):
+        res = subprocess.run([self.bin, "--fixture", self.fixture(fixture), *args],
+                             capture_output=True, text=True)
+        self.assertEqual(res.returncode, status, res.stderr + res.stdout)
+        return res.stdout
+
+    def json(self, fixture, *args):
+        return json.loads(self.run_tool(fixture, "--json", *args))
+
+    def pair(self, topo, a, b):
+        for p in topo["pairs"]:
+            if p["provider"] == a and p["client"] == b:
+                return p
+        self.fail(f"no pair {a} {b}")
+
+    # --- hand-made topologies -------------------------------------------
+
+    def test_nested_switches_classes_and_verdicts(self):
+        t = self.json("nested-switches", "topo")
+        ab = self.pair(t, "0000:05:00.0", "0000:06:00.0")
+        self.assertEqual((ab["link"], ab["verdict"], ab["distance"]), ("PIX", "BUS_ADDR", 4))
+        ac = self.pair(t, "0000:05:00.0", "0000:07:00.0")
+        self.assertEqual((ac["link"], ac["verdict"], ac["distance"]), ("PXB", "NOT_SUPPORTED", 6))
+        self.assertEqual(self.pair(t, "0000:05:00.0", "0000:05:00.0")["link"], "X")
+
+    def test_nested_switches_explanation_names_the_redirecting_port(self):
+        e = self.json("nested-switches", "explain", "05:00.0", "07:00.0")
+        self.assertEqual(e["common"], "0000:01:00.0")
+        roles = [(h["name"], h["role"]) for h in e["path"]]
+        self.assertEqual(roles[0], ("0000:05:00.0", "provider"))
+        self.assertIn(("0000:01:00.0", "common upstream bridge"), roles)
+        self.assertIn(("0000:07:00.0", "client"), roles)
+        self.assertNotIn("0000:00:01.0", [n for n, _ in roles])  # above the common bridge
+        port = next(h for h in e["path"] if h["name"] == "0000:02:01.0")
+        self.assertEqual(port["acs"]["ACSCtl"], "SrcValid+ TransBlk- ReqRedir+ CmpltRedir- "
+                         "UpstreamFwd- EgressCtrl- DirectTrans-")
+        self.assertTrue(port["acs"]["redirects"])
+        self.assertIn("kernel parameter (at boot): pci=disable_acs_redir=0000:02:01.0", e["fix"])
+        self.assertIn("at run time: setpci -s 0000:02:01.0 ECAP_ACS+6.w=0001", e["fix"])
+        self.assertIsNone(e["kernel"]["verdict"])
+
+    def test_nested_switches_audit(self):
+        a = self.json("nested-switches", "audit")
+        names = {b["name"]: b for b in a["acs_redirect"]}
+        self.assertEqual(set(names), {"0000:00:01.0", "0000:02:01.0"})
+        self.assertEqual(sorted(names["0000:02:01.0"]["affects"]),
+                         ["0000:05:00.0 0000:07:00.0 NOT_SUPPORTED",
+                          "0000:06:00.0 0000:07:00.0 NOT_SUPPORTED"])
+        self.assertEqual(names["0000:00:01.0"]["affects"], [])  # above every common bridge
+
+    def test_multifunction_root_port_acs_decides(self):
+        e = self.json("multifunction", "explain", "01:00.0", "01:00.1")
+        self.assertEqual((e["verdict"], e["distance"], e["common"]),
+                         ("NOT_SUPPORTED", 2, "0000:00:01.0"))
+        self.assertIn("at run time: setpci -s 0000:00:01.0 ECAP_ACS+6.w=0011", e["fix"])
+        self.assertIn("trust the host bridge (only if it forwards P2P): echo 8086:29c0 > "
+                      "/sys/module/p2pdma/parameters/host_bridge_allowlist", e["fix"])
+        self.assertEqual(self.pair(self.json("multifunction", "topo"),
+                                   "0000:01:00.0", "0000:01:00.1")["link"], "PIX")
+
+    def test_two_host_bridges(self):
+        t = self.json("two-host-bridges", "topo")
+        p = self.pair(t, "0000:01:00.0", "0000:81:00.0")
+        self.assertEqual((p["link"], p["verdict"], p["distance"]),
+                         ("SYS", "THRU_HOST_BRIDGE", 4))
+        e = self.json("two-host-bridges", "explain", "01:00.0", "81:00.0")
+        self.assertEqual([h["id"] for h in e["host_bridges"]], ["8086:2030", "8086:2030"])
+        self.assertIsNone(e["common"])
+        p = self.pair(self.json("two-host-bridges-same-only", "topo"),
+                      "0000:01:00.0", "0000:81:00.0")
+        self.assertEqual(p["verdict"], "NOT_SUPPORTED")
+
+    def test_default_classes_and_all(self):
+        names = {d["name"] for d in self.json("nested-switches", "topo")["devices"]}
+        self.assertEqual(names, {"0000:05:00.0", "0000:06:00.0", "0000:07:00.0"})
+        self.assertNotIn("0000:00:00.0", names)
+
+    def test_dot_colours_by_verdict(self):
+        dot = self.run_tool("nested-switches", "topo", "--dot")
+        self.assertIn('"0000:05:00.0" -- "0000:06:00.0" [style=dashed, constraint=false, '
+                      'color=green4, label="BUS_ADDR"]', dot)
+        self.assertIn('color=red, label="NOT_SUPPORTED"', dot)
+        self.assertTrue(dot.startswith("graph p2p {"))
+
+    def test_capture_format_is_readable_by_lspci(self):
+        if not shutil.which("lspci"):
+            self.skipTest("no lspci")
+        out = subprocess.run(["lspci", "-F", self.fixture("nested-switches"), "-t"],
+                             capture_output=True, text=True, check=True).stdout
+        self.assertIn("[02-07]", out)
+
+    def test_bad_usage_and_unknown_device(self):
+        self.run_tool("multifunction", "explain", "01:00.0", status=2)
+        res = subprocess.run([self.bin, "--fixture", self.fixture("multifunction"), "explain",
+                              "01:00.0", "09:00.0"], capture_output=True, text=True)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("no PCI device 09:00.0", res.stderr)
+        res = subprocess.run([self.bin, "frobnicate"], capture_output=True, text=True)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("unknown command 'frobnicate'", res.stderr)
+        res = subprocess.run([self.bin, "--fixture", "/nonexistent", "topo"],
+                             capture_output=True, text=True)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("cannot read /nonexistent", res.stderr)
+
+    def test_every_command_has_help(self):
+        for cmd in ("topo", "explain", "audit", "capture"):
+            out = subprocess.run([self.bin, cmd, "--help"], capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, cmd)
+            self.assertIn("usage: p2ptest", out.stdout)
+
+    # --- captured from the QEMU topologies --------------------------------
+
+    def test_qemu_switch(self):
+        path = self.fixture("qemu-switch-strict")
+        if not os.path.exists(path):
+            self.skipTest("no QEMU capture")
+        t = self.json("qemu-switch-strict", "topo")
+        nvme = [d["name"] for d in t["devices"]]
+        self.assertEqual(len(nvme), 2)
+        p = self.pair(t, nvme[0], nvme[1])
+        self.assertEqual((p["link"], p["verdict"], p["distance"]), ("PIX", "BUS_ADDR", 4))
+        self.assertEqual(t["iommu"], "translated")
+
+    def test_qemu_rootports(self):
+        path = self.fixture("qemu-rootports-strict")
+        if not os.path.exists(path):
+            self.skipTest("no QEMU capture")
+        t = self.json("qemu-rootports-strict", "topo")
+        nvme = [d["name"] for d in t["devices"]]
+        p = self.pair(t, nvme[0], nvme[1])
+        self.assertEqual((p["link"], p["verdict"], p["distance"]), ("PHB", "NOT_SUPPORTED", 4))
+        e = self.json("qemu-rootports-strict", "explain", nvme[0], nvme[1])
+        self.assertEqual(e["host_bridges"][0]["id"], "8086:29c0")
+        self.assertFalse(e["host_bridges"][0]["allowlisted"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The machine as p2ptest sees it: every PCI function, its place in the
+ * tree (from the bridges' secondary bus numbers, as lspci -t does, so a
+ * capture file works like the live machine), its ACS capability and
+ * control, and the sysfs facts config space does not hold.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+
+#include "p2ptest.h"
+
+/* Read a one-line sysfs or procfs file into @buf; "" if it cannot be read. */
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Copy @src (NULL: "") into @dst of @len bytes, cut to fit. */
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = src ? strnlen(src, len - 1) : 0;
+
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The IOMMU state of the live machine, from its groups' domain types. */
+static void live_iommu(struct host_info *h)
+{
+	DIR *dir = opendir("/sys/kernel/iommu_groups");
+	bool identity = false, dma = false;
+	struct dirent *e;
+	char path[300], type[32];
+
+	copy_str(h->iommu, sizeof(h->iommu), "off");
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type", e->d_name);
+		read_line(path, type, sizeof(type));
+		if (!strcmp(type, "identity"))
+			identity = true;
+		else if (!strncmp(type, "DMA", 3))
+			dma = true;
+	}
+	closedir(dir);
+	if (dma && identity)
+		copy_str(h->iommu, sizeof(h->iommu), "mixed");
+	else if (dma)
+		copy_str(h->iommu, sizeof(h->iommu), "translated");
+	else if (identity)
+		copy_str(h->iommu, sizeof(h->iommu), "passthrough");
+}
+
+static void live_host(struct host_info *h)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	struct utsname u;
+	char line[256];
+
+	live_iommu(h);
+	h->root = geteuid() == 0;
+	h->allowlist_known = access("/sys/module/p2pdma/parameters/host_bridge_allowlist",
+				    F_OK) == 0;
+	read_line("/sys/module/p2pdma/parameters/host_bridge_allowlist", h->allowlist,
+		  sizeof(h->allowlist));
+	while (f && fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, ':');
+
+		if (!v)
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		v[strcspn(v, "\n")] = '\0';
+		if (!strncmp(line, "vendor_id", 9) && !h->cpu_vendor[0])
+			copy_str(h->cpu_vendor, sizeof(h->cpu_vendor), v);
+		else if (!strncmp(line, "cpu family", 10) && !h->cpu_family)
+			h->cpu_family = atoi(v);
+	}
+	if (f)
+		fclose(f);
+	if (!uname(&u))
+		copy_str(h->kernel, sizeof(h->kernel), u.release);
+}
+
+/*
+ * A capture file's own lines, before the config-space dump:
+ *   host KEY VALUE...             (iommu, allowlist, cpu, kernel)
+ *   sysfs NAME key=value...       (numa, iommu_group, iommu_type, driver)
+ */
+static int fixture_extras(struct model *m)
+{
+	FILE *f = fopen(m->fixture, "r");
+	char line[512];
+
+	if (!f) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, m->fixture, strerror(errno));
+		return -1;
+	}
+	copy_str(m->host.iommu, sizeof(m->host.iommu), "unknown");
+	while (fgets(line, sizeof(line), f)) {
+		char key[32] = "", val[256] = "", name[NAME_LEN + 8];
+		struct dev *d;
+		char *tok, *save;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "host %31s %255[^\n]", key, val) >= 1) {
+			if (!strcmp(key, "iommu"))
+				copy_str(m->host.iommu, sizeof(m->host.iommu), val);
+			else if (!strcmp(key, "allowlist")) {
+				m->host.allowlist_known = true;
+				copy_str(m->host.allowlist, sizeof(m->host.allowlist),
+					 strcmp(val, "-") ? val : "");
+			} else if (!strcmp(key, "cpu"))
+				sscanf(val, "%15s %d", m->host.cpu_vendor, &m->host.cpu_family);
+			else if (!strcmp(key, "kernel"))
+				copy_str(m->host.kernel, sizeof(m->host.kernel), val);
+			else if (!strcmp(key, "root"))
+				m->host.root = !strcmp(val, "yes");
+			continue;
+		}
+		if (sscanf(line, "sysfs %23s", name) != 1)
+			continue;
+		d = model_find(m, name);
+		if (!d)
+			continue;
+		strtok_r(line, " ", &save);
+		strtok_r(NULL, " ", &save);
+		while ((tok = strtok_r(NULL, " ", &save))) {
+			char *eq = strchr(tok, '=');
+
+			if (!eq)
+				continue;
+			*eq++ = '\0';
+			if (!strcmp(eq, "-"))
+				eq[0] = '\0';
+			if (!strcmp(tok, "numa"))
+				d->numa = atoi(eq);
+			else if (!strcmp(tok, "iommu_group"))
+				copy_str(d->iommu_group, sizeof(d->iommu_group), eq);
+			else if (!strcmp(tok, "iommu_type"))
+				copy_str(d->iommu_type, sizeof(d->iommu_type), eq);
+			else if (!strcmp(tok, "driver"))
+				copy_str(d->driver, sizeof(d->driver), eq);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static void fill_dev(struct model *m, struct dev *d, struct pci_dev *pd)
+{
+	unsigned int live = m->fixture ? 0 :
+		PCI_FILL_NUMA_NODE | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER;
+	struct pci_cap *cap;
+	uint8_t probe[4];
+
+	pci_fill_info(pd, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT |
+		      PCI_FILL_CAPS | PCI_FILL_EXT_CAPS | live);
+	d->pd = pd;
+	snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%d", pd->domain, pd->bus,
+		 pd->dev, pd->func);
+	d->vendor = pd->vendor_id;
+	d->device = pd->device_id;
+	d->class = (uint32_t)pd->device_class << 8 | pd->prog_if;
+	d->hdr_type = pci_read_byte(pd, PCI_HEADER_TYPE) & 0x7f;
+	if (d->hdr_type == PCI_HEADER_TYPE_BRIDGE) {
+		d->sec_bus = pci_read_byte(pd, PCI_SECONDARY_BUS);
+		d->sub_bus = pci_read_byte(pd, PCI_SUBORDINATE_BUS);
+	}
+	d->pcie_type = -1;
+	cap = pci_find_cap(pd, PCI_CAP_ID_EXP, PCI_CAP_NORMAL);
+	if (cap)
+		d->pcie_type = (pci_read_word(pd, cap->addr + PCI_EXP_FLAGS) &
+				PCI_EXP_FLAGS_TYPE) >> 4;
+	d->cfg_ext = pci_read_block(pd, 0x100, probe, sizeof(probe));
+	cap = d->cfg_ext ? pci_find_cap(pd, PCI_EXT_CAP_ID_ACS, PCI_CAP_EXTENDED) : NULL;
+	if (cap) {
+		d->acs_pos = cap->addr;
+		d->acs_cap = pci_read_word(pd, cap->addr + PCI_ACS_CAP);
+		d->acs_ctrl = pci_read_word(pd, cap->addr + PCI_ACS_CTRL);
+	}
+	d->numa = -1;
+	if (live) {
+		char path[300];
+
+		if (pd->known_fields & PCI_FILL_NUMA_NODE)
+			d->numa = pd->numa_node;
+		copy_str(d->iommu_group, sizeof(d->iommu_group),
+			 pci_get_string_property(pd, PCI_FILL_IOMMU_GROUP));
+		copy_str(d->driver, sizeof(d->driver),
+			 pci_get_string_property(pd, PCI_FILL_DRIVER));
+		if (d->iommu_group[0]) {
+			snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type",
+				 d->iommu_group);
+			read_line(path, d->iommu_type, sizeof(d->iommu_type));
+		}
+	}
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	return strcmp(((const struct dev *)a)->name, ((const struct dev *)b)->name);
+}
+
+/* The bridge whose secondary bus is @d's bus, in @d's domain. */
+static struct dev *upstream_of(struct model *m, struct dev *d)
+{
+	int i;
+
+	for (i = 0; i < m->ndev; i++) {
+		struct dev *b = &m->devs[i];
+
+		if (b != d && b->hdr_type == PCI_HEADER_TYPE_BRIDGE &&
+		    b->pd->domain == d->pd->domain && b->sec_bus == d->pd->bus)
+			return b;
+	}
+	return NULL;
+}
+
+/**
+ * model_load() - read the machine, live or from a capture file
+ * @m: zeroed model
+ * @fixture: a file written by "p2ptest capture", or NULL for this machine
+ *
+ * Return: 0, or -1 after printing why.
+ */
+int model_load(struct model *m, const char *fixture)
+{
+	struct pci_dev *pd;
+	int i, n = 0;
+
+	m->fixture = fixture;
+	m->pacc = pci_alloc();
+	if (fixture) {
+		if (access(fixture, R_OK)) {
+			fprintf(stderr, "%s: cannot read %s: %s\n", prog, fixture, strerror(errno));
+			return -1;
+		}
+		m->pacc->method = PCI_ACCESS_DUMP;
+		pci_set_param(m->pacc, "dump.name", (char *)fixture);
+	}
+	pci_init(m->pacc);
+	pci_scan_bus(m->pacc);
+	for (pd = m->pacc->devices; pd; pd = pd->next)
+		n++;
+	m->devs = calloc(n ? n : 1, sizeof(*m->devs));
+	if (!m->devs)
+		return -1;
+	for (pd = m->pacc->devices; pd; pd = pd->next)
+		fill_dev(m, &m->devs[m->ndev++], pd);
+	qsort(m->devs, m->ndev, sizeof(*m->devs), cmp_dev);
+	for (i = 0; i < m->ndev; i++)
+		m->devs[i].up = upstream_of(m, &m->devs[i]);
+	for (i = 0; i < m->ndev; i++) {
+		struct dev *top = &m->devs[i];
+
+		while (top->up)
+			top = top->up;
+		m->devs[i].root_bus = top->pd->bus;
+	}
+	if (fixture) {
+		if (fixture_extras(m))
+			return -1;
+	} else {
+		live_host(&m->host);
+	}
+	/* Read as root, a device without extended config space has no ACS. */
+	for (i = 0; i < m->ndev; i++)
+		m->devs[i].acs_known = m->devs[i].cfg_ext || m->host.root;
+	return 0;
+}
+
+void model_free(struct model *m)
+{
+	free(m->devs);
+	if (m->pacc)
+		pci_cleanup(m->pacc);
+}
+
+/* Accepts "dddd:bb:dd.f" and "bb:dd.f" (domain 0), any case. */
+struct dev *model_find(struct model *m, const char *name)
+{
+	char full[NAME_LEN + 8];
+	int i;
+
+	if (strlen(name) == 7)
+		snprintf(full, sizeof(full), "0000:%s", name);
+	else
+		copy_str(full, sizeof(full), name);
+	for (i = 0; full[i]; i++)
+		full[i] = (char)tolower((unsigned char)full[i]);
+	for (i = 0; i < m->ndev; i++)
+		if (!strcmp(m->devs[i].name, full))
+			return &m->devs[i];
+	return NULL;
+}
+
+/*
+ * The device that identifies @d's host bridge, as the kernel picks it: the
+ * first function of the root bus, if it is 00.0 or a root port.
+ */
+struct dev *model_host_bridge(struct model *m, struct dev *d)
+{
+	int i;
+
+	for (i = 0; i < m->ndev; i++) {
+		struct dev *h = &m->devs[i];
+
+		if (h->pd->domain != d->pd->domain || h->pd->bus != d->root_bus)
+			continue;
+		if ((h->pd->dev == 0 && h->pd->func == 0) || h->pcie_type == PCI_EXP_TYPE_ROOT_PORT)
+			return h;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Endpoints of the classes P2P is about: storage, network, display, accelerators. */
+bool dev_is_default_class(const struct dev *d)
+{
+	unsigned int base = d->class >> 16;
+
+	return d->hdr_type == PCI_HEADER_TYPE_NORMAL &&
+	       (base == 0x01 || base == 0x02 || base == 0x03 || base == 0x12);
+}
+
+const char *dev_describe(struct model *m, struct dev *d, char *buf, size_t len)
+{
+	char name[128];
+
+	pci_lookup_name(m->pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
+			d->vendor, d->device);
+	snprintf(buf, len, "%s [%04x:%04x]", name, d->vendor, d->device);
+	return buf;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * p2ptest: PCIe peer-to-peer topology, verdicts and transfers.
+ *
+ * The model is built from PCI configuration space alone (through libpci,
+ * live or from a capture file), plus the few sysfs facts that config space
+ * does not hold (NUMA node, IOMMU group, driver). The routing rules are the
+ * kernel's (Documentation/PCI/p2pdma-routing.rst), applied by the tool on
+ * its own so that it can be compared with the kernel's published verdict.
+ */
+#ifndef P2PTEST_H
+#define P2PTEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+#include <pci/pci.h>
+
+#define NAME_LEN	16	/* "dddd:bb:dd.f" */
+
+/* Verdicts, as the kernel names them. */
+enum verdict { V_BUS_ADDR, V_THRU_HOST_BRIDGE, V_NOT_SUPPORTED };
+
+/* How two devices are linked, as nvidia-smi topo -m names it. */
+enum link { L_X, L_PIX, L_PXB, L_PHB, L_NODE, L_SYS };
+
+struct dev {
+	struct pci_dev *pd;
+	char name[NAME_LEN];
+	uint16_t vendor, device;
+	uint32_t class;			/* base, sub, prog-if */
+	int hdr_type;			/* 0 endpoint, 1 bridge */
+	int sec_bus, sub_bus;		/* bridges only */
+	int pcie_type;			/* PCI_EXP_TYPE_*, -1 if not PCIe */
+	bool cfg_ext;			/* extended config space read */
+	bool acs_known;			/* whether ACS (or its absence) is known */
+	int acs_pos;			/* 0: no ACS capability */
+	uint16_t acs_cap, acs_ctrl;
+	struct dev *up;			/* upstream bridge, NULL on a root bus */
+	int root_bus;			/* bus number of its root bus */
+	int numa;			/* -1 unknown */
+	char iommu_group[16];		/* "" none */
+	char iommu_type[24];		/* the group's domain type */
+	char driver[32];
+};
+
+struct host_info {
+	char iommu[16];			/* "off", "translated", "passthrough", "mixed" */
+	char allowlist[256];		/* kernel's runtime allow-list, "" if none */
+	bool allowlist_known;		/* the kernel publishes one */
+	char cpu_vendor[16];
+	int cpu_family;
+	char kernel[64];
+	bool root;			/* read (or captured) as root */
+};
+
+struct model {
+	struct pci_access *pacc;
+	struct dev *devs;
+	int ndev;
+	struct host_info host;
+	const char *fixture;		/* NULL: the live machine */
+};
+
+struct route {
+	enum verdict verdict;
+	int distance;
+	struct dev *common;		/* NULL: none */
+	struct dev *path[64];		/* provider side upwards, then client side upwards */
+	int npath, nprov;		/* path length, of which provider side */
+	bool redirected;
+	struct dev *redirecting[64];
+	int nredir;
+	struct dev *hb[2];		/* host bridge identity devices (may be NULL) */
+	int nhb;
+	bool hb_allowed;
+	bool cpu_ok;
+	enum link link;
+};
+
+/* model.c */
+int model_load(struct model *m, const char *fixture);
+void model_free(struct model *m);
+struct dev *model_find(struct model *m, const char *name);
+struct dev *model_host_bridge(struct model *m, struct dev *d);
+bool dev_is_default_class(const struct dev *d);
+const char *dev_describe(struct model *m, struct dev *d, char *buf, size_t len);
+
+/* route.c */
+void route_decide(struct model *m, struct dev *a, struct dev *b, struct route *r);
+const char *verdict_name(enum verdict v);
+const char *link_name(enum link l);
+bool host_bridge_allowed(struct model *m, struct dev *hb, bool same);
+void acs_decode(uint16_t bits, char *buf, size_t len);
+const char *pcie_type_name(int type);
+
+/* kernel.c: what the running kernel publishes */
+int kernel_explain(const char *a, const char *b, char *buf, size_t len);
+const char *kernel_field(const char *explanation, const char *key, char *buf, size_t len);
+
+/* commands */
+int cmd_topo(struct model *m, int argc, char **argv, bool json);
+int cmd_explain(struct model *m, int argc, char **argv, bool json);
+int cmd_audit(struct model *m, int argc, char **argv, bool json);
+int cmd_capture(struct model *m, int argc, char **argv, bool json);
+
+/* main.c */
+void print_json(struct json_object *o);
+extern const char *prog;
+
+#endif /* P2PTEST_H */
