@@ -152,27 +152,36 @@ class P2ptestFixtures(unittest.TestCase):
     # --- captured from the QEMU topologies --------------------------------
 
     def test_qemu_switch(self):
-        path = self.fixture("qemu-switch-strict")
-        if not os.path.exists(path):
-            self.skipTest("no QEMU capture")
         t = self.json("qemu-switch-strict", "topo")
-        nvme = [d["name"] for d in t["devices"]]
+        nvme = [d["name"] for d in t["devices"] if "[1b36:0010]" in d["device"]]
         self.assertEqual(len(nvme), 2)
+        # q35's own AHCI controller is a storage device on the root bus.
+        sata = next(d["name"] for d in t["devices"] if "[8086:2922]" in d["device"])
+        self.assertEqual(self.pair(t, sata, nvme[0])["link"], "PHB")
         p = self.pair(t, nvme[0], nvme[1])
         self.assertEqual((p["link"], p["verdict"], p["distance"]), ("PIX", "BUS_ADDR", 4))
         self.assertEqual(t["iommu"], "translated")
 
     def test_qemu_rootports(self):
-        path = self.fixture("qemu-rootports-strict")
-        if not os.path.exists(path):
-            self.skipTest("no QEMU capture")
         t = self.json("qemu-rootports-strict", "topo")
-        nvme = [d["name"] for d in t["devices"]]
+        nvme = [d["name"] for d in t["devices"] if "[1b36:0010]" in d["device"]]
         p = self.pair(t, nvme[0], nvme[1])
         self.assertEqual((p["link"], p["verdict"], p["distance"]), ("PHB", "NOT_SUPPORTED", 4))
         e = self.json("qemu-rootports-strict", "explain", nvme[0], nvme[1])
         self.assertEqual(e["host_bridges"][0]["id"], "8086:29c0")
         self.assertFalse(e["host_bridges"][0]["allowlisted"])
+        # Linux turned ACS redirect on in every root port (IOMMU on).
+        self.assertEqual(e["path"][1]["acs"]["ACSCtl"], "SrcValid+ TransBlk- ReqRedir+ "
+                         "CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-")
+
+    def test_qemu_multifunction(self):
+        t = self.json("qemu-mf-strict", "topo")
+        nvme = [d["name"] for d in t["devices"] if "[1b36:0010]" in d["device"]]
+        self.assertEqual(nvme, ["0000:01:00.0", "0000:01:00.1"])
+        e = self.json("qemu-mf-strict", "explain", *nvme)
+        self.assertEqual((e["verdict"], e["distance"], e["common"]),
+                         ("NOT_SUPPORTED", 2, "0000:00:01.0"))
+        self.assertIn("at run time: setpci -s 0000:00:01.0 ECAP_ACS+6.w=0011", e["fix"])
 
 
 if __name__ == "__main__":

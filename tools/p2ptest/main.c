@@ -43,6 +43,7 @@ static void usage(FILE *f)
 		"\n"
 		"  --fixture FILE  read a machine written by \"%s capture\" instead of this one\n"
 		"  --json          machine-readable output\n"
+		"  --numeric       vendor and device IDs only, no names (faster: no pci.ids)\n"
 		"\n"
 		"\"%s COMMAND --help\" for each command. The rules are the kernel's:\n"
 		"Documentation/PCI/p2pdma-routing.rst.\n", prog, prog);
@@ -53,10 +54,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "fixture", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "numeric", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *fixture = NULL;
+	bool numeric = false;
 	struct model m = { 0 };
 	bool json = false;
 	size_t i;
@@ -67,6 +70,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'f': fixture = optarg; break;
 		case 'j': json = true; break;
+		case 'n': numeric = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -83,7 +87,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (model_load(&m, fixture)) {
+	if (model_load(&m, fixture, numeric)) {
 		model_free(&m);
 		return 1;
 	}

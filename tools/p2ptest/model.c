@@ -238,16 +238,18 @@ static struct dev *upstream_of(struct model *m, struct dev *d)
  * model_load() - read the machine, live or from a capture file
  * @m: zeroed model
  * @fixture: a file written by "p2ptest capture", or NULL for this machine
+ * @numeric: name devices by their IDs only
  *
  * Return: 0, or -1 after printing why.
  */
-int model_load(struct model *m, const char *fixture)
+int model_load(struct model *m, const char *fixture, bool numeric)
 {
 	struct pci_dev *pd;
 	int i, n = 0;
 
 	m->fixture = fixture;
 	m->pacc = pci_alloc();
+	m->pacc->numeric_ids = numeric;
 	if (fixture) {
 		if (access(fixture, R_OK)) {
 			fprintf(stderr, "%s: cannot read %s: %s\n", prog, fixture, strerror(errno));
@@ -345,6 +347,10 @@ const char *dev_describe(struct model *m, struct dev *d, char *buf, size_t len)
 {
 	char name[128];
 
+	if (m->pacc->numeric_ids) {
+		snprintf(buf, len, "[%04x:%04x]", d->vendor, d->device);
+		return buf;
+	}
 	pci_lookup_name(m->pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
 			d->vendor, d->device);
 	snprintf(buf, len, "%s [%04x:%04x]", name, d->vendor, d->device);

@@ -81,7 +81,7 @@ struct route {
 };
 
 /* model.c */
-int model_load(struct model *m, const char *fixture);
+int model_load(struct model *m, const char *fixture, bool numeric);
 void model_free(struct model *m);
 struct dev *model_find(struct model *m, const char *name);
 struct dev *model_host_bridge(struct model *m, struct dev *d);

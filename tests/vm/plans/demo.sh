@@ -1,30 +1,38 @@
 # shellcheck shell=sh
-# The main job's plan: show the machine the way a user would look at it.
-# For now: the PCI tree, the P2P providers and the IOMMU mode.
+# The main job's plan: a p2ptest session on the emulated machine, the way
+# a user would run it: the topology, why one pair may do P2P and another
+# may not, the ACS audit, and a verified P2P transfer.
+P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
+p2ptest() { chroot /host "$P" "$@"; }
 
-echo "== PCI tree (lspci -tv) =="
-chroot /host lspci -tv
-
-echo
-echo "== P2P memory providers =="
-found=0
-for d in /sys/bus/pci/devices/*; do
-	[ -d "$d/p2pmem" ] || continue
-	found=1
-	echo "${d##*/} $(chroot /host lspci -s "${d##*/}" | cut -d' ' -f2-)"
-	echo "    size $(cat "$d/p2pmem/size") available $(cat "$d/p2pmem/available")" \
-		"published $(cat "$d/p2pmem/published")"
-done
-[ $found -eq 1 ] || echo "none"
-
-echo
-echo "== IOMMU =="
-if [ -z "$(ls /sys/class/iommu 2>/dev/null)" ]; then
-	echo "no IOMMU: devices DMA to physical addresses"
-else
-	echo "units: $(ls /sys/class/iommu | tr '\n' ' ')"
-	for g in /sys/kernel/iommu_groups/*; do
-		echo "group ${g##*/} ($(cat "$g/type")): $(ls "$g/devices" | tr '\n' ' ')"
+devs_of() { # VENDOR:DEVICE -> PCI names, sorted
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] && echo "${d##*/}"
 	done
+}
+nvme=$(devs_of 0x1b36:0x0010)
+a=$(echo "$nvme" | sed -n 1p)
+b=$(echo "$nvme" | sed -n 2p)
+edu=$(devs_of 0x1234:0x11e8)
+
+echo "== p2ptest topo --all =="
+p2ptest topo --all
+echo
+echo "== p2ptest explain $a $b   (two NVMe behind one switch) =="
+p2ptest explain "$a" "$b"
+echo
+echo "== p2ptest explain $a $edu   (NVMe and the edu DMA engine, on different root ports) =="
+p2ptest explain "$a" "$edu"
+echo
+echo "== p2ptest audit =="
+p2ptest audit --all
+echo
+echo "== P2P transfer: $a's namespace read straight into $b's CMB =="
+if [ "$P2P_IOMMU" != off ]; then
+	echo "skipped: QEMU routes peer-to-peer DMA only with the IOMMU off (booted with $P2P_IOMMU)"
+else
+	serial=$(cat /sys/block/nvme0n1/device/serial | tr -d ' ')
+	kunit p2pdma_nvme_kunit.ko bdev=/dev/nvme0n1 seed=$((0x5EED0000 + ${serial#p2pnvme})) distance=4
+	sed -n 's/^ *# read_namespace_into_peer_cmb: //p; s/^ *ok 1 read_namespace_into_peer_cmb/1 MiB read by one NVMe into the other'"'"'s CMB: every word verified/p; s/^ *not ok 1 read_namespace_into_peer_cmb.*/TRANSFER FAILED: see the KTAP above/p' \
+		"$RES"/kunit/p2pdma-nvme-transfer.ktap
 fi
-echo "booted with: $P2P_IOMMU"

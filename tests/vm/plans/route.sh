@@ -90,6 +90,24 @@ check_eq far-verdict-allowed "$(field verdict "$far_a" "$far_b")" THRU_HOST_BRID
 step allowlist-clear sh -c "echo >$AL"
 check_eq far-verdict-cleared "$(field verdict "$far_a" "$far_b")" NOT_SUPPORTED
 
+# p2ptest agrees with the kernel on every pair of endpoints it shows, and
+# writes this machine down (the capture is kept with the lane's results).
+P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
+p2ptest() { chroot /host "$P" --numeric "$@"; }
+if p2ptest capture >"$RES/capture.cap"; then pass p2ptest-capture; else fail p2ptest-capture "exit $?"; fi
+for x in $nvme $edu; do
+	for y in $nvme $edu; do
+		[ "$x" = "$y" ] && continue
+		if out=$(p2ptest explain "$x" "$y" 2>&1); then
+			pass "p2ptest-agrees-$x-$y"
+		else
+			fail "p2ptest-agrees-$x-$y" "exit $?: $(echo "$out" | grep -E '^(verdict|kernel)')"
+		fi
+	done
+done
+check_eq p2ptest-verdict-ab "$(p2ptest explain "$a" "$b" | sed -n 's/^verdict: \([A-Z_]*\),.*/\1/p')" \
+	"$(field verdict "$a" "$b")"
+
 # Hot remove a client: its cache entries go; after a rescan it is decided
 # again. The struct-page API fills the cache (pci_p2pdma_distance()).
 field verdict "$a" "$b" >/dev/null
