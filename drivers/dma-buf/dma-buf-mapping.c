@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mapping a buffer described by physical ranges for one device, along the
+ * route the P2PDMA engine picks for the pair (Documentation/PCI/
+ * p2pdma-routing.rst):
+ *
+ *  - PCI_P2PDMA_MAP_BUS_ADDR: the ranges' PCI bus addresses, adjacent
+ *    ones merged; nothing to undo.
+ *  - PCI_P2PDMA_MAP_THRU_HOST_BRIDGE: through the DMA API, as MMIO: one
+ *    IOVA range for the whole buffer with the two-step API (one entry, one
+ *    IOTLB sync) where the device has a translating IOMMU and IOVA space
+ *    is left; otherwise dma_map_phys() per range.
+ *  - anything else: refused with -EREMOTEIO; the engine logs why.
+ *
+ * The result is an array of DMA vectors, which dma_buf_phys_vec_to_sgt()
+ * turns into a DMA-only scatterlist for importers that want one.
+ */
+#include <linux/dma-buf-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/overflow.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "dma-buf-phys-internal.h"
+
+/* The longest scatterlist entry made: a page-aligned length that fits. */
+#define SG_CHUNK	((size_t)(UINT_MAX & PAGE_MASK))
+
+/* Append [addr, addr + len) to @map's vectors, merging with the last. */
+static void add_vec(struct dma_buf_vec_map *map, dma_addr_t addr, size_t len)
+{
+	struct dma_vec *last = map->nr ? &map->vecs[map->nr - 1] : NULL;
+
+	if (last && last->addr + last->len == addr && last->addr + last->len > last->addr) {
+		last->len += len;
+		return;
+	}
+	map->vecs[map->nr].addr = addr;
+	map->vecs[map->nr++].len = len;
+}
+
+static int map_iova(struct device *dev, const struct dma_buf_phys_vec *ranges,
+		    size_t nr, struct dma_buf_vec_map *map)
+{
+	size_t off = 0, i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		ret = dma_iova_link(dev, &map->state, ranges[i].paddr, off, ranges[i].len,
+				    map->dir, DMA_ATTR_MMIO);
+		if (ret)
+			goto undo;
+		off += ranges[i].len;
+	}
+	ret = dma_iova_sync(dev, &map->state, 0, off);
+	if (ret)
+		goto undo;
+	map->iova = true;
+	add_vec(map, map->state.addr, map->size);
+	return 0;
+
+undo:
+	dma_iova_destroy(dev, &map->state, off, map->dir, DMA_ATTR_MMIO);
+	return ret;
+}
+
+/* dma_map_phys() per range; the unmerged addresses are kept for unmapping. */
+static int map_each(struct device *dev, const struct dma_buf_phys_vec *ranges,
+		    size_t nr, struct dma_buf_vec_map *map)
+{
+	size_t i;
+
+	map->range_addr = kmalloc_array(nr, sizeof(*map->range_addr), GFP_KERNEL);
+	if (!map->range_addr)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		dma_addr_t addr = dma_map_phys(dev, ranges[i].paddr, ranges[i].len, map->dir,
+					       DMA_ATTR_MMIO);
+
+		if (dma_mapping_error(dev, addr)) {
+			while (i--)
+				dma_unmap_phys(dev, map->range_addr[i], ranges[i].len, map->dir,
+					       DMA_ATTR_MMIO);
+			kfree(map->range_addr);
+			map->range_addr = NULL;
+			return -EIO;
+		}
+		map->range_addr[i] = addr;
+		add_vec(map, addr, ranges[i].len);
+	}
+	map->ranges = ranges;
+	map->nr_ranges = nr;
+	return 0;
+}
+
+/**
+ * dma_buf_phys_map_vecs() - map physical ranges for a device as DMA vectors
+ * @dev: the device that will do the DMA
+ * @provider: the owner of the ranges
+ * @ranges: the ranges, page-aligned; must outlive the mapping
+ * @nr: how many
+ * @size: their total length
+ * @dir: direction of the DMA
+ * @map: filled in; undo with dma_buf_phys_unmap_vecs()
+ *
+ * Return: 0; -EREMOTEIO when @dev may not reach @provider, -ENOMEM, or
+ * the error of the DMA API. Nothing stays mapped on failure.
+ */
+int dma_buf_phys_map_vecs(struct device *dev, struct p2pdma_provider *provider,
+			  const struct dma_buf_phys_vec *ranges, size_t nr,
+			  size_t size, enum dma_data_direction dir,
+			  struct dma_buf_vec_map *map)
+{
+	size_t i;
+	int ret;
+
+	map->route = pci_p2pdma_map_type(provider, dev);
+	map->size = size;
+	map->dir = dir;
+	map->nr = 0;
+	if (map->route != PCI_P2PDMA_MAP_BUS_ADDR &&
+	    map->route != PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
+		return -EREMOTEIO;
+
+	map->vecs = kmalloc_array(nr, sizeof(*map->vecs), GFP_KERNEL);
+	if (!map->vecs)
+		return -ENOMEM;
+
+	if (map->route == PCI_P2PDMA_MAP_BUS_ADDR) {
+		for (i = 0; i < nr; i++)
+			add_vec(map, pci_p2pdma_bus_addr_map(provider, ranges[i].paddr),
+				ranges[i].len);
+		return 0;
+	}
+	if (dma_iova_try_alloc(dev, &map->state, ranges[0].paddr, size))
+		ret = map_iova(dev, ranges, nr, map);
+	else
+		ret = map_each(dev, ranges, nr, map);
+	if (ret) {
+		kfree(map->vecs);
+		map->vecs = NULL;
+		map->nr = 0;
+	}
+	return ret;
+}
+
+/**
+ * dma_buf_phys_unmap_vecs() - undo dma_buf_phys_map_vecs()
+ * @dev: the device the ranges were mapped for
+ * @map: the mapping
+ */
+void dma_buf_phys_unmap_vecs(struct device *dev, struct dma_buf_vec_map *map)
+{
+	size_t i;
+
+	if (map->iova)
+		dma_iova_destroy(dev, &map->state, map->size, map->dir, DMA_ATTR_MMIO);
+	for (i = 0; map->range_addr && i < map->nr_ranges; i++)
+		dma_unmap_phys(dev, map->range_addr[i], map->ranges[i].len, map->dir,
+			       DMA_ATTR_MMIO);
+	kfree(map->range_addr);
+	kfree(map->vecs);
+	memset(map, 0, sizeof(*map));
+}
+
+/* A DMA-only scatterlist and the mapping behind it. */
+struct phys_sgt {
+	struct sg_table sgt;
+	struct dma_buf_vec_map map;
+};
+
+/**
+ * dma_buf_phys_vec_to_sgt() - map physical ranges as a DMA-only scatterlist
+ * @attach: the importer's attachment; its reservation lock is held
+ * @provider: the owner of the ranges
+ * @phys_vec: the ranges, page-aligned; must outlive the mapping
+ * @nr_ranges: how many
+ * @size: their total length
+ * @dir: direction of the DMA
+ *
+ * For an exporter's map_dma_buf callback. The table has no pages, only DMA
+ * addresses and lengths, split so that no entry exceeds what a scatterlist
+ * entry can hold (buffers of any size, 8 GiB and more included). The route
+ * is the P2PDMA engine's for the exporter's provider and the importer's
+ * device: bus addresses, one IOVA range for the whole buffer (one IOTLB
+ * sync), or dma_map_phys() per range; always DMA_ATTR_MMIO.
+ *
+ * Return: the table, or ERR_PTR(-EINVAL) for bad ranges, -EREMOTEIO when
+ * the importer may not reach the provider, -ENOMEM, or the DMA API's error.
+ */
+struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
+					 struct p2pdma_provider *provider,
+					 struct dma_buf_phys_vec *phys_vec,
+					 size_t nr_ranges, size_t size,
+					 enum dma_data_direction dir)
+{
+	struct scatterlist *sg;
+	struct phys_sgt *ps;
+	size_t i, nents = 0;
+	int ret;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	if (!nr_ranges || !size || (u64)size >> 63)
+		return ERR_PTR(-EINVAL);
+
+	ps = kzalloc(sizeof(*ps), GFP_KERNEL);
+	if (!ps)
+		return ERR_PTR(-ENOMEM);
+	ret = dma_buf_phys_map_vecs(attach->dev, provider, phys_vec, nr_ranges, size, dir,
+				    &ps->map);
+	if (ret)
+		goto free;
+
+	for (i = 0; i < ps->map.nr; i++)
+		nents += DIV_ROUND_UP(ps->map.vecs[i].len, SG_CHUNK);
+	ret = sg_alloc_table(&ps->sgt, nents, GFP_KERNEL);
+	if (ret)
+		goto unmap;
+
+	sg = ps->sgt.sgl;
+	for (i = 0; i < ps->map.nr; i++) {
+		dma_addr_t addr = ps->map.vecs[i].addr;
+		size_t left = ps->map.vecs[i].len;
+
+		while (left) {
+			unsigned int len = min(left, SG_CHUNK);
+
+			sg_dma_address(sg) = addr;
+			sg_dma_len(sg) = len;
+			addr += len;
+			left -= len;
+			sg = sg_next(sg);
+		}
+	}
+	return &ps->sgt;
+
+unmap:
+	dma_buf_phys_unmap_vecs(attach->dev, &ps->map);
+free:
+	kfree(ps);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_vec_to_sgt, DMA_BUF);
+
+/**
+ * dma_buf_free_sgt() - undo dma_buf_phys_vec_to_sgt()
+ * @attach: the attachment it was made for; its reservation lock is held
+ * @sgt: the table
+ * @dir: the direction it was mapped with
+ */
+void dma_buf_free_sgt(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		      enum dma_data_direction dir)
+{
+	struct phys_sgt *ps = container_of(sgt, struct phys_sgt, sgt);
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	dma_buf_phys_unmap_vecs(attach->dev, &ps->map);
+	sg_free_table(&ps->sgt);
+	kfree(ps);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_free_sgt, DMA_BUF);

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma-buf exporters of physical ranges, and importers of any dma-buf as
+ * DMA vectors.
+ *
+ * dma_buf_phys_export() makes a dma-buf of page-aligned physical ranges
+ * owned by a P2PDMA provider (a PCI BAR). Only dynamic importers that
+ * accept peer-to-peer memory may attach: the exporter can revoke the
+ * buffer (its device reset, unplugged, its memory decoding turned off)
+ * and every importer must then stop and unmap when told by move_notify.
+ * After dma_buf_phys_revoke() returns, no importer holds a mapping (or the
+ * wait timed out and the importers that do not let go are named in the
+ * log), new mappings and CPU mmaps fail with -ENODEV and existing CPU
+ * mappings are zapped; dma_buf_phys_restore() allows them again.
+ *
+ * dma_buf_map_attachment_vec() maps an attachment as an array of DMA
+ * vectors: for a physical-range buffer along the P2PDMA route (see
+ * dma-buf-mapping.c), for any other exporter from its scatterlist, DMA
+ * entries merged where contiguous. Importers never see a scatterlist.
+ *
+ * Locking: every map and unmap happens under the buffer's reservation
+ * lock; revoke takes it to flip the state and notify, then waits for the
+ * mappings to go without it.
+ */
+#include <linux/dma-buf-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "dma-buf-phys-internal.h"
+
+/* How long revoke waits for importers to unmap. */
+#define REVOKE_TIMEOUT	(5 * HZ)
+
+struct phys_buf {
+	struct p2pdma_provider *provider;
+	struct dma_buf_phys_vec *ranges;
+	size_t nr;
+	size_t size;
+	bool revoked;			/* under the reservation lock */
+	atomic_t mapped;		/* importer mappings alive */
+	wait_queue_head_t unmapped;
+	void (*release)(void *priv);
+	void *priv;
+};
+
+/* attach->priv: the mappings one importer holds. */
+struct phys_attach {
+	int mapped;
+};
+
+static const struct dma_buf_ops phys_ops;
+
+/**
+ * dma_buf_is_phys() - is this a buffer made by dma_buf_phys_export()?
+ * @dmabuf: the buffer
+ */
+bool dma_buf_is_phys(struct dma_buf *dmabuf)
+{
+	return dmabuf->ops == &phys_ops;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_is_phys, DMA_BUF);
+
+static int phys_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	struct phys_attach *pa;
+
+	if (!attach->peer2peer || !attach->importer_ops ||
+	    !attach->importer_ops->move_notify)
+		return -EOPNOTSUPP;
+	pa = kzalloc(sizeof(*pa), GFP_KERNEL);
+	attach->priv = pa;
+	return pa ? 0 : -ENOMEM;
+}
+
+static void phys_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
+{
+	struct phys_attach *pa = attach->priv;
+
+	WARN_ON(pa->mapped);
+	kfree(pa);
+}
+
+/* Revocable memory cannot be pinned. */
+static int phys_pin(struct dma_buf_attachment *attach)
+{
+	return -EOPNOTSUPP;
+}
+
+static void phys_unpin(struct dma_buf_attachment *attach)
+{
+}
+
+static void mapped_inc(struct phys_buf *pb, struct dma_buf_attachment *attach)
+{
+	((struct phys_attach *)attach->priv)->mapped++;
+	atomic_inc(&pb->mapped);
+}
+
+static void mapped_dec(struct phys_buf *pb, struct dma_buf_attachment *attach)
+{
+	((struct phys_attach *)attach->priv)->mapped--;
+	if (atomic_dec_and_test(&pb->mapped))
+		wake_up_all(&pb->unmapped);
+}
+
+static struct sg_table *phys_map_dma_buf(struct dma_buf_attachment *attach,
+					 enum dma_data_direction dir)
+{
+	struct phys_buf *pb = attach->dmabuf->priv;
+	struct sg_table *sgt;
+
+	if (pb->revoked)
+		return ERR_PTR(-ENODEV);
+	sgt = dma_buf_phys_vec_to_sgt(attach, pb->provider, pb->ranges, pb->nr, pb->size, dir);
+	if (!IS_ERR(sgt))
+		mapped_inc(pb, attach);
+	return sgt;
+}
+
+static void phys_unmap_dma_buf(struct dma_buf_attachment *attach, struct sg_table *sgt,
+			       enum dma_data_direction dir)
+{
+	dma_buf_free_sgt(attach, sgt, dir);
+	mapped_dec(attach->dmabuf->priv, attach);
+}
+
+/* CPU access, for checking what peers wrote: uncached, whole buffer. */
+static int phys_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	struct phys_buf *pb = dmabuf->priv;
+	unsigned long addr = vma->vm_start;
+	size_t i;
+	int ret = 0;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != pb->size)
+		return -EINVAL;
+	dma_resv_lock(dmabuf->resv, NULL);
+	if (pb->revoked)
+		ret = -ENODEV;
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	for (i = 0; i < pb->nr && !ret; i++) {
+		ret = io_remap_pfn_range(vma, addr, PHYS_PFN(pb->ranges[i].paddr),
+					 pb->ranges[i].len, vma->vm_page_prot);
+		addr += pb->ranges[i].len;
+	}
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+static void phys_release(struct dma_buf *dmabuf)
+{
+	struct phys_buf *pb = dmabuf->priv;
+
+	if (pb->release)
+		pb->release(pb->priv);
+	kfree(pb->ranges);
+	kfree(pb);
+}
+
+static const struct dma_buf_ops phys_ops = {
+	.attach = phys_attach,
+	.detach = phys_detach,
+	.pin = phys_pin,
+	.unpin = phys_unpin,
+	.map_dma_buf = phys_map_dma_buf,
+	.unmap_dma_buf = phys_unmap_dma_buf,
+	.mmap = phys_mmap,
+	.release = phys_release,
+};
+
+/**
+ * dma_buf_phys_export() - export physical ranges as a dma-buf
+ * @info: the provider, the ranges and how to release them
+ *
+ * Every range must be page-aligned and non-empty, and the total must not
+ * overflow; the ranges are copied. Only dynamic importers that allow
+ * peer-to-peer memory can attach.
+ *
+ * Return: the buffer, or ERR_PTR(-EINVAL) for bad ranges (-E2BIG for more
+ * than %DMA_BUF_PHYS_MAX_RANGES), -ENOMEM, or dma_buf_export()'s error.
+ */
+struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp);
+	struct dma_buf *dmabuf;
+	struct phys_buf *pb;
+	size_t i, size = 0;
+
+	if (!info->provider || !info->nr)
+		return ERR_PTR(-EINVAL);
+	if (info->nr > DMA_BUF_PHYS_MAX_RANGES)
+		return ERR_PTR(-E2BIG);
+	for (i = 0; i < info->nr; i++) {
+		const struct dma_buf_phys_vec *r = &info->vecs[i];
+		phys_addr_t end;
+
+		if (!r->len || !PAGE_ALIGNED(r->paddr) || !PAGE_ALIGNED(r->len) ||
+		    check_add_overflow(r->paddr, (phys_addr_t)r->len, &end) ||
+		    check_add_overflow(size, r->len, &size))
+			return ERR_PTR(-EINVAL);
+	}
+	if ((u64)size >> 63)
+		return ERR_PTR(-EINVAL);
+
+	pb = kzalloc(sizeof(*pb), GFP_KERNEL);
+	if (!pb)
+		return ERR_PTR(-ENOMEM);
+	pb->ranges = kmemdup(info->vecs, array_size(info->nr, sizeof(*info->vecs)),
+			     GFP_KERNEL);
+	if (!pb->ranges) {
+		kfree(pb);
+		return ERR_PTR(-ENOMEM);
+	}
+	pb->provider = info->provider;
+	pb->nr = info->nr;
+	pb->size = size;
+	atomic_set(&pb->mapped, 0);
+	init_waitqueue_head(&pb->unmapped);
+
+	exp.ops = &phys_ops;
+	exp.size = size;
+	exp.flags = info->flags;
+	exp.priv = pb;
+	dmabuf = dma_buf_export(&exp);
+	if (IS_ERR(dmabuf)) {
+		kfree(pb->ranges);
+		kfree(pb);
+		return dmabuf;
+	}
+	/* Only now: a failed export must not call the caller's release. */
+	pb->release = info->release;
+	pb->priv = info->priv;
+	return dmabuf;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_export, DMA_BUF);
+
+/**
+ * dma_buf_phys_revoke() - take the memory away from every importer
+ * @dmabuf: a buffer made by dma_buf_phys_export()
+ *
+ * Importers are told through move_notify and must stop their DMA and
+ * unmap. Waits up to 5 seconds for them; an importer still holding a
+ * mapping then is named in a warning. New mappings and CPU mmaps fail with
+ * -ENODEV until dma_buf_phys_restore(); CPU mappings are zapped. May sleep.
+ *
+ * Return: 0, or -ETIMEDOUT when importers still hold mappings.
+ */
+int dma_buf_phys_revoke(struct dma_buf *dmabuf)
+{
+	struct phys_buf *pb = dmabuf->priv;
+	struct dma_buf_attachment *attach;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	pb->revoked = true;
+	dma_buf_move_notify(dmabuf);
+	dma_resv_unlock(dmabuf->resv);
+	unmap_mapping_range(dmabuf->file->f_mapping, 0, 0, 1);
+
+	if (wait_event_timeout(pb->unmapped, !atomic_read(&pb->mapped), REVOKE_TIMEOUT))
+		return 0;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	list_for_each_entry(attach, &dmabuf->attachments, node) {
+		struct phys_attach *pa = attach->priv;
+
+		if (pa->mapped)
+			dev_warn(attach->dev,
+				 "dma-buf %s revoked %us ago: this importer still holds %d mapping(s)\n",
+				 dmabuf->exp_name, REVOKE_TIMEOUT / HZ, pa->mapped);
+	}
+	dma_resv_unlock(dmabuf->resv);
+	return -ETIMEDOUT;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_revoke, DMA_BUF);
+
+/**
+ * dma_buf_phys_restore() - let importers map a revoked buffer again
+ * @dmabuf: a buffer made by dma_buf_phys_export()
+ */
+void dma_buf_phys_restore(struct dma_buf *dmabuf)
+{
+	struct phys_buf *pb = dmabuf->priv;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	pb->revoked = false;
+	dma_resv_unlock(dmabuf->resv);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_phys_restore, DMA_BUF);
+
+/* Merge an exporter's scatterlist into DMA vectors. */
+static int sgt_to_vecs(struct sg_table *sgt, struct dma_buf_vec_map *map)
+{
+	struct scatterlist *sg;
+	int i;
+
+	map->vecs = kmalloc_array(sgt->nents ? sgt->nents : 1, sizeof(*map->vecs),
+				  GFP_KERNEL);
+	if (!map->vecs)
+		return -ENOMEM;
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		struct dma_vec *last = map->nr ? &map->vecs[map->nr - 1] : NULL;
+
+		if (last && last->addr + last->len == sg_dma_address(sg)) {
+			last->len += sg_dma_len(sg);
+			continue;
+		}
+		map->vecs[map->nr].addr = sg_dma_address(sg);
+		map->vecs[map->nr++].len = sg_dma_len(sg);
+	}
+	return 0;
+}
+
+/**
+ * dma_buf_map_attachment_vec() - map an attachment as DMA vectors
+ * @attach: a dynamic attachment (dma_buf_dynamic_attach()); the buffer's
+ *	reservation lock is held
+ * @dir: direction of the DMA
+ * @map: filled in: the vectors, how many, and the route taken
+ *
+ * For a buffer of physical ranges (dma_buf_phys_export()), the route is
+ * the P2PDMA engine's for the exporter's provider and @attach's device:
+ * bus addresses (adjacent ranges merged), one IOVA range for the whole
+ * buffer (one vector, one IOTLB sync), or dma_map_phys() per range. For
+ * any other exporter, its scatterlist's DMA entries, contiguous runs
+ * merged. Undo with dma_buf_unmap_attachment_vec(), under the same lock,
+ * and at the latest from the importer's move_notify.
+ *
+ * Return: 0; -ENODEV for a revoked buffer, -EREMOTEIO when the device may
+ * not reach the memory (the reason is logged), -ENOMEM, or the exporter's
+ * or the DMA API's error. Nothing is left mapped on failure.
+ */
+int dma_buf_map_attachment_vec(struct dma_buf_attachment *attach,
+			       enum dma_data_direction dir,
+			       struct dma_buf_vec_map *map)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+	struct sg_table *sgt;
+	int ret;
+
+	dma_resv_assert_held(dmabuf->resv);
+	memset(map, 0, sizeof(*map));
+	if (dma_buf_is_phys(dmabuf)) {
+		struct phys_buf *pb = dmabuf->priv;
+
+		if (pb->revoked)
+			return -ENODEV;
+		ret = dma_buf_phys_map_vecs(attach->dev, pb->provider, pb->ranges, pb->nr,
+					    pb->size, dir, map);
+		if (!ret)
+			mapped_inc(pb, attach);
+		return ret;
+	}
+
+	sgt = dma_buf_map_attachment(attach, dir);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	ret = sgt_to_vecs(sgt, map);
+	if (ret) {
+		dma_buf_unmap_attachment(attach, sgt, dir);
+		return ret;
+	}
+	map->sgt = sgt;
+	map->dir = dir;
+	map->route = PCI_P2PDMA_MAP_NONE;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_map_attachment_vec, DMA_BUF);
+
+/**
+ * dma_buf_unmap_attachment_vec() - undo dma_buf_map_attachment_vec()
+ * @attach: the attachment; the buffer's reservation lock is held
+ * @map: the mapping, zeroed on return
+ */
+void dma_buf_unmap_attachment_vec(struct dma_buf_attachment *attach,
+				  struct dma_buf_vec_map *map)
+{
+	struct dma_buf *dmabuf = attach->dmabuf;
+
+	dma_resv_assert_held(dmabuf->resv);
+	if (map->sgt) {
+		dma_buf_unmap_attachment(attach, map->sgt, map->dir);
+		kfree(map->vecs);
+		memset(map, 0, sizeof(*map));
+		return;
+	}
+	dma_buf_phys_unmap_vecs(attach->dev, map);
+	mapped_dec(dmabuf->priv, attach);
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_unmap_attachment_vec, DMA_BUF);

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dma-buf buffers described by physical ranges (a PCI BAR, memory without
+ * struct page): the exporter helpers with mainline's names, and this
+ * project's importer interface that hands out DMA vectors instead of a
+ * scatterlist. Documentation/driver-api/dma-buf-phys.rst is the contract.
+ */
+#ifndef __LINUX_DMA_BUF_MAPPING_H
+#define __LINUX_DMA_BUF_MAPPING_H
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/pci-p2pdma.h>
+
+/**
+ * struct dma_buf_phys_vec - one physical range of an exporter's buffer
+ * @paddr: CPU physical address of the range
+ * @len: its length in bytes
+ */
+struct dma_buf_phys_vec {
+	phys_addr_t paddr;
+	size_t len;
+};
+
+struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
+					 struct p2pdma_provider *provider,
+					 struct dma_buf_phys_vec *phys_vec,
+					 size_t nr_ranges, size_t size,
+					 enum dma_data_direction dir);
+void dma_buf_free_sgt(struct dma_buf_attachment *attach, struct sg_table *sgt,
+		      enum dma_data_direction dir);
+
+/**
+ * struct dma_vec - one range as a device addresses it
+ * @addr: DMA address (bus address, IOVA or physical address)
+ * @len: length in bytes
+ */
+struct dma_vec {
+	dma_addr_t addr;
+	size_t len;
+};
+
+/**
+ * struct dma_buf_vec_map - an attachment mapped as DMA vectors
+ * @vecs: the ranges, in buffer order; adjacent ones merged
+ * @nr: how many
+ * @route: how they were mapped: %PCI_P2PDMA_MAP_BUS_ADDR (bus addresses),
+ *	%PCI_P2PDMA_MAP_THRU_HOST_BRIDGE (the DMA API), or
+ *	%PCI_P2PDMA_MAP_NONE (a scatterlist exporter's system memory)
+ * @iova: true when @vecs is one IOVA range reserved for the whole buffer
+ *
+ * Filled by dma_buf_map_attachment_vec(); the rest is private to it.
+ */
+struct dma_buf_vec_map {
+	struct dma_vec *vecs;
+	size_t nr;
+	enum pci_p2pdma_map_type route;
+	bool iova;
+	/* private: */
+	struct sg_table *sgt;
+	struct dma_iova_state state;
+	size_t size;
+	enum dma_data_direction dir;
+	dma_addr_t *range_addr;
+	const struct dma_buf_phys_vec *ranges;
+	size_t nr_ranges;
+};
+
+int dma_buf_map_attachment_vec(struct dma_buf_attachment *attach,
+			       enum dma_data_direction dir,
+			       struct dma_buf_vec_map *map);
+void dma_buf_unmap_attachment_vec(struct dma_buf_attachment *attach,
+				  struct dma_buf_vec_map *map);
+
+/**
+ * struct dma_buf_phys_export_info - what dma_buf_phys_export() needs
+ * @provider: the owner of the ranges (pcim_p2pdma_provider())
+ * @vecs: the ranges, copied
+ * @nr: how many (at most %DMA_BUF_PHYS_MAX_RANGES)
+ * @flags: O_* flags of the dma-buf file (O_RDWR, O_CLOEXEC)
+ * @release: called when the last reference to the buffer is gone
+ * @priv: for @release
+ */
+struct dma_buf_phys_export_info {
+	struct p2pdma_provider *provider;
+	const struct dma_buf_phys_vec *vecs;
+	size_t nr;
+	int flags;
+	void (*release)(void *priv);
+	void *priv;
+};
+
+#define DMA_BUF_PHYS_MAX_RANGES	1024
+
+struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info);
+bool dma_buf_is_phys(struct dma_buf *dmabuf);
+int dma_buf_phys_revoke(struct dma_buf *dmabuf);
+void dma_buf_phys_restore(struct dma_buf *dmabuf);
+
+#endif /* __LINUX_DMA_BUF_MAPPING_H */

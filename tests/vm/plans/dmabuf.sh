@@ -1,0 +1,15 @@
+# shellcheck shell=sh
+# dma-buf plan: physical-range exporters and DMA-vector importers, on the
+# switch topology. P2P_DMABUF_ALLOW (from the lane's command line,
+# p2p.allow=1) decides whether q35's host bridge is allow-listed first, so
+# the edu importer gets the host-bridge route or a refusal.
+allow=0
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in p2p.allow=1) allow=1 ;; esac
+done
+if [ $allow -eq 1 ]; then
+	step allowlist-q35 sh -c "echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist"
+fi
+# A refused importer's explanation is logged on purpose.
+expect_log 'p2pdma: '
+kunit dmabuf_vec_kunit.ko iommu="$P2P_IOMMU" allowlisted=$allow
