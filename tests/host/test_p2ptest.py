@@ -144,10 +144,21 @@ class P2ptestFixtures(unittest.TestCase):
         self.assertIn("cannot read /nonexistent", res.stderr)
 
     def test_every_command_has_help(self):
-        for cmd in ("topo", "explain", "audit", "capture"):
+        for cmd in ("topo", "explain", "audit", "capture", "bench"):
             out = subprocess.run([self.bin, cmd, "--help"], capture_output=True, text=True)
             self.assertEqual(out.returncode, 0, cmd)
             self.assertIn("usage: p2ptest", out.stdout)
+
+    def test_bench_refuses_clearly(self):
+        res = subprocess.run([self.bin, "bench", "--iterations", "1"], capture_output=True,
+                             text=True)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("--iterations must be 3 or more", res.stderr)
+        res = subprocess.run([self.bin, "bench", "--module", "/nonexistent/dma_map_bench.ko"],
+                             capture_output=True, text=True)
+        self.assertEqual(res.returncode, 1)
+        self.assertTrue("no benchmark module at /nonexistent/dma_map_bench.ko" in res.stderr or
+                        "run it as root" in res.stderr, res.stderr)
 
     # --- captured from the QEMU topologies --------------------------------
 

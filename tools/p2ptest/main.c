@@ -20,6 +20,7 @@ static const struct {
 	{ "explain", cmd_explain, "why a provider/client pair gets its verdict, and the fix" },
 	{ "audit", cmd_audit, "IOMMU state, bridges with ACS redirect, the pairs they affect" },
 	{ "capture", cmd_capture, "write this machine down for a bug report or a test" },
+	{ "bench", cmd_bench, "run the kernel's DMA map benchmark and print its tables" },
 };
 
 void print_json(struct json_object *o)
