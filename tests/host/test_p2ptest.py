@@ -144,7 +144,7 @@ class P2ptestFixtures(unittest.TestCase):
         self.assertIn("cannot read /nonexistent", res.stderr)
 
     def test_every_command_has_help(self):
-        for cmd in ("topo", "explain", "audit", "capture", "bench"):
+        for cmd in ("topo", "explain", "audit", "capture", "bench", "run"):
             out = subprocess.run([self.bin, cmd, "--help"], capture_output=True, text=True)
             self.assertEqual(out.returncode, 0, cmd)
             self.assertIn("usage: p2ptest", out.stdout)
@@ -159,6 +159,20 @@ class P2ptestFixtures(unittest.TestCase):
         self.assertEqual(res.returncode, 1)
         self.assertTrue("no benchmark module at /nonexistent/dma_map_bench.ko" in res.stderr or
                         "run it as root" in res.stderr, res.stderr)
+
+    def test_run_checks_its_arguments(self):
+        fx = ["--fixture", self.fixture("nested-switches")]
+        res = subprocess.run([self.bin, *fx, "run", "--provider", "05:00.0", "--client",
+                              "06:00.0", "--size", "100"], capture_output=True, text=True)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("--size must be a multiple of 4K", res.stderr)
+        res = subprocess.run([self.bin, *fx, "run", "--provider", "05:00.0"],
+                             capture_output=True, text=True)
+        self.assertEqual(res.returncode, 2)
+        res = subprocess.run([self.bin, *fx, "run", "--provider", "05:00.0", "--client",
+                              "06:00.0"], capture_output=True, text=True)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("needs root on a live machine", res.stderr)
 
     # --- captured from the QEMU topologies --------------------------------
 

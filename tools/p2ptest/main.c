@@ -20,6 +20,7 @@ static const struct {
 	{ "explain", cmd_explain, "why a provider/client pair gets its verdict, and the fix" },
 	{ "audit", cmd_audit, "IOMMU state, bridges with ACS redirect, the pairs they affect" },
 	{ "capture", cmd_capture, "write this machine down for a bug report or a test" },
+	{ "run", cmd_run, "a verified P2P transfer between two devices, and its bounce baseline" },
 	{ "bench", cmd_bench, "run the kernel's DMA map benchmark and print its tables" },
 };
 

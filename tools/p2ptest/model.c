@@ -172,7 +172,7 @@ static void fill_dev(struct model *m, struct dev *d, struct pci_dev *pd)
 	uint8_t probe[4];
 
 	pci_fill_info(pd, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT |
-		      PCI_FILL_CAPS | PCI_FILL_EXT_CAPS | live);
+		      PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_CAPS | PCI_FILL_EXT_CAPS | live);
 	d->pd = pd;
 	snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%d", pd->domain, pd->bus,
 		 pd->dev, pd->func);

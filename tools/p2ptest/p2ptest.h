@@ -106,6 +106,7 @@ int cmd_explain(struct model *m, int argc, char **argv, bool json);
 int cmd_audit(struct model *m, int argc, char **argv, bool json);
 int cmd_capture(struct model *m, int argc, char **argv, bool json);
 int cmd_bench(struct model *m, int argc, char **argv, bool json);
+int cmd_run(struct model *m, int argc, char **argv, bool json);
 
 /* main.c */
 void print_json(struct json_object *o);

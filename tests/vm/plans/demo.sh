@@ -27,6 +27,12 @@ echo
 echo "== p2ptest audit =="
 p2ptest audit --all
 echo
+ivshmem=$(devs_of 0x1af4:0x1110)
+echo "== p2ptest run: edu DMAs into and out of ivshmem's BAR, after trusting q35's host bridge =="
+echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist
+insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)"
+p2ptest run --provider "$ivshmem:2" --client "$edu" --size 8K
+echo
 echo "== P2P transfer: $a's namespace read straight into $b's CMB =="
 if [ "$P2P_IOMMU" != off ]; then
 	echo "skipped: QEMU routes peer-to-peer DMA only with the IOMMU off (booted with $P2P_IOMMU)"

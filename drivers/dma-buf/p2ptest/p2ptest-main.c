@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/p2ptest (include/uapi/linux/p2ptest.h): exports of BAR ranges,
+ * imports of any dma-buf for a bound client device, DMA transfers by the
+ * client, revocation. An import is a dynamic, peer2peer attachment mapped
+ * with dma_buf_map_attachment_vec(); its move_notify unmaps it, so a
+ * revoked or vanished buffer is never touched again. Imports belong to
+ * the open file and go with it.
+ */
+#include <linux/dma-resv.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "p2ptest.h"
+
+MODULE_IMPORT_NS(DMA_BUF);
+
+#define MAX_IMPORTS	64	/* per open file */
+
+struct import_rec {
+	struct p2ptest_dev *client;
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct dma_buf_vec_map map;
+	bool mapped;			/* under the buffer's reservation lock */
+	struct list_head node;		/* in imports, for client removal */
+};
+
+/* Every import of every file, so that a client's removal finds its own. */
+static LIST_HEAD(imports);
+static DEFINE_MUTEX(imports_lock);
+
+static void import_unmap(struct import_rec *rec)
+{
+	if (rec->mapped)
+		dma_buf_unmap_attachment_vec(rec->attach, &rec->map);
+	rec->mapped = false;
+}
+
+/* The exporter moves or revokes the buffer: stop using it. */
+static void import_move_notify(struct dma_buf_attachment *attach)
+{
+	import_unmap(attach->importer_priv);
+}
+
+static const struct dma_buf_attach_ops import_ops = {
+	.allow_peer2peer = true,
+	.move_notify = import_move_notify,
+};
+
+/* Unmap every import whose client is @pd: it is being unbound. */
+void p2ptest_drop_imports_of(struct p2ptest_dev *pd)
+{
+	struct import_rec *rec;
+
+	mutex_lock(&imports_lock);
+	list_for_each_entry(rec, &imports, node) {
+		if (rec->client != pd)
+			continue;
+		dma_resv_lock(rec->dmabuf->resv, NULL);
+		import_unmap(rec);
+		dma_resv_unlock(rec->dmabuf->resv);
+	}
+	mutex_unlock(&imports_lock);
+}
+
+static void import_free(struct import_rec *rec)
+{
+	mutex_lock(&imports_lock);
+	list_del(&rec->node);
+	mutex_unlock(&imports_lock);
+	dma_resv_lock(rec->dmabuf->resv, NULL);
+	import_unmap(rec);
+	dma_resv_unlock(rec->dmabuf->resv);
+	dma_buf_detach(rec->dmabuf, rec->attach);
+	dma_buf_put(rec->dmabuf);
+	p2ptest_dev_put(rec->client);
+	kfree(rec);
+}
+
+static u32 route_uapi(enum pci_p2pdma_map_type route)
+{
+	switch (route) {
+	case PCI_P2PDMA_MAP_BUS_ADDR:
+		return P2PTEST_ROUTE_BUS_ADDR;
+	case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
+		return P2PTEST_ROUTE_HOST_BRIDGE;
+	default:
+		return P2PTEST_ROUTE_SYSTEM;
+	}
+}
+
+static int do_import(struct xarray *xa, struct p2ptest_import *arg)
+{
+	struct import_rec *rec;
+	u32 handle;
+	int ret;
+
+	if (arg->flags)
+		return -EINVAL;
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	rec->client = p2ptest_dev_get(&arg->client);
+	if (!rec->client) {
+		kfree(rec);
+		return -ENODEV;
+	}
+	rec->dmabuf = dma_buf_get(arg->dmabuf_fd);
+	if (IS_ERR(rec->dmabuf)) {
+		p2ptest_dev_put(rec->client);
+		kfree(rec);
+		return -EBADF;
+	}
+	rec->attach = dma_buf_dynamic_attach(rec->dmabuf, &rec->client->pdev->dev,
+					     &import_ops, rec);
+	if (IS_ERR(rec->attach)) {
+		ret = PTR_ERR(rec->attach);
+		dma_buf_put(rec->dmabuf);
+		p2ptest_dev_put(rec->client);
+		kfree(rec);
+		return ret;
+	}
+	mutex_lock(&imports_lock);
+	list_add(&rec->node, &imports);
+	mutex_unlock(&imports_lock);
+
+	dma_resv_lock(rec->dmabuf->resv, NULL);
+	ret = dma_buf_map_attachment_vec(rec->attach, DMA_BIDIRECTIONAL, &rec->map);
+	rec->mapped = !ret;
+	dma_resv_unlock(rec->dmabuf->resv);
+	if (!ret) {
+		ret = xa_alloc(xa, &handle, rec, XA_LIMIT(1, MAX_IMPORTS), GFP_KERNEL);
+		if (ret == -EBUSY)
+			ret = -EMFILE;
+	}
+	if (ret) {
+		import_free(rec);
+		return ret;
+	}
+	arg->handle = handle;
+	arg->route = route_uapi(rec->map.route);
+	arg->nr_vecs = rec->map.nr;
+	arg->iova = rec->map.iova;
+	return 0;
+}
+
+/* The DMA address of [offset, offset + len), which must lie in one vector. */
+static int dma_addr_of(const struct dma_buf_vec_map *map, u64 offset, u64 len,
+		       dma_addr_t *addr)
+{
+	u64 start = 0;
+	size_t i;
+
+	for (i = 0; i < map->nr; start += map->vecs[i++].len) {
+		if (offset < start || offset >= start + map->vecs[i].len)
+			continue;
+		if (offset + len > start + map->vecs[i].len)
+			return -EINVAL;
+		*addr = map->vecs[i].addr + (offset - start);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int do_transfer(struct xarray *xa, const struct p2ptest_transfer *arg)
+{
+	bool to_buffer = arg->direction == P2PTEST_TO_BUFFER;
+	struct import_rec *rec = xa_load(xa, arg->handle);
+	dma_addr_t addr;
+	void *buf;
+	u64 end;
+	int ret;
+
+	if (!rec)
+		return -ENOENT;
+	if (arg->direction > P2PTEST_FROM_BUFFER || arg->flags || arg->reserved ||
+	    !arg->length || arg->length > P2PTEST_MAX_TRANSFER ||
+	    check_add_overflow(arg->offset, arg->length, &end) || end > rec->dmabuf->size)
+		return -EINVAL;
+	if (!rec->client->edu)
+		return -EOPNOTSUPP;
+	buf = kmalloc(arg->length, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (to_buffer && copy_from_user(buf, u64_to_user_ptr(arg->data), arg->length)) {
+		ret = -EFAULT;
+		goto out;
+	}
+
+	/* Holding the lock keeps the mapping until the DMA is over. */
+	ret = dma_resv_lock_interruptible(rec->dmabuf->resv, NULL);
+	if (ret)
+		goto out;
+	ret = rec->mapped ? dma_addr_of(&rec->map, arg->offset, arg->length, &addr) : -ENODEV;
+	if (!ret)
+		ret = p2ptest_edu_dma(rec->client, addr, buf, arg->length, to_buffer);
+	dma_resv_unlock(rec->dmabuf->resv);
+
+	if (!ret && !to_buffer && copy_to_user(u64_to_user_ptr(arg->data), buf, arg->length))
+		ret = -EFAULT;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static int p2ptest_open(struct inode *inode, struct file *file)
+{
+	struct xarray *xa = kzalloc(sizeof(*xa), GFP_KERNEL);
+
+	if (!xa)
+		return -ENOMEM;
+	xa_init_flags(xa, XA_FLAGS_ALLOC1);
+	file->private_data = xa;
+	return 0;
+}
+
+static int p2ptest_release(struct inode *inode, struct file *file)
+{
+	struct xarray *xa = file->private_data;
+	struct import_rec *rec;
+	unsigned long handle;
+
+	xa_for_each(xa, handle, rec)
+		import_free(rec);
+	xa_destroy(xa);
+	kfree(xa);
+	return 0;
+}
+
+static long p2ptest_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+{
+	void __user *up = (void __user *)uarg;
+	struct xarray *xa = file->private_data;
+	union {
+		struct p2ptest_export exp;
+		struct p2ptest_import imp;
+		struct p2ptest_transfer xfer;
+		struct p2ptest_handle h;
+		struct p2ptest_revoke rev;
+	} a;
+	struct import_rec *rec;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (cmd == P2PTEST_IOC_VERSION)
+		return put_user(P2PTEST_API_VERSION, (u32 __user *)up);
+	if (_IOC_TYPE(cmd) != P2PTEST_IOC_MAGIC || _IOC_SIZE(cmd) > sizeof(a))
+		return -ENOTTY;
+	if (copy_from_user(&a, up, _IOC_SIZE(cmd)))
+		return -EFAULT;
+
+	switch (cmd) {
+	case P2PTEST_IOC_EXPORT:
+		ret = p2ptest_export(&a.exp);
+		break;
+	case P2PTEST_IOC_IMPORT:
+		ret = do_import(xa, &a.imp);
+		break;
+	case P2PTEST_IOC_TRANSFER:
+		return do_transfer(xa, &a.xfer);
+	case P2PTEST_IOC_UNIMPORT:
+		if (a.h.reserved)
+			return -EINVAL;
+		rec = xa_erase(xa, a.h.handle);
+		if (!rec)
+			return -ENOENT;
+		import_free(rec);
+		return 0;
+	case P2PTEST_IOC_REVOKE:
+		return p2ptest_revoke(&a.rev);
+	default:
+		return -ENOTTY;
+	}
+	if (!ret && copy_to_user(up, &a, _IOC_SIZE(cmd)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static const struct file_operations p2ptest_fops = {
+	.owner = THIS_MODULE,
+	.open = p2ptest_open,
+	.release = p2ptest_release,
+	.unlocked_ioctl = p2ptest_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice p2ptest_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "p2ptest",
+	.fops = &p2ptest_fops,
+};
+
+static int __init p2ptest_init(void)
+{
+	int ret = p2ptest_pci_register();
+
+	if (ret)
+		return ret;
+	ret = misc_register(&p2ptest_misc);
+	if (ret)
+		p2ptest_pci_unregister();
+	return ret;
+}
+module_init(p2ptest_init);
+
+static void __exit p2ptest_exit(void)
+{
+	misc_deregister(&p2ptest_misc);
+	p2ptest_pci_unregister();
+}
+module_exit(p2ptest_exit);
+
+MODULE_DESCRIPTION("Export PCI BAR ranges as dma-bufs, import them, DMA to them: p2ptest's kernel half");
+MODULE_LICENSE("GPL");

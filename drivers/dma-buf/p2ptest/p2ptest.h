@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internal interfaces of the p2ptest module (drivers/dma-buf/p2ptest). */
+#ifndef DMA_BUF_P2PTEST_H
+#define DMA_BUF_P2PTEST_H
+
+#include <linux/dma-buf-mapping.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/pci.h>
+
+#include <uapi/linux/p2ptest.h>
+
+/*
+ * A PCI device bound to the p2ptest driver. It outlives its binding while
+ * exports or imports hold references; @gone then says it was unbound.
+ */
+struct p2ptest_dev {
+	struct pci_dev *pdev;
+	void __iomem *edu;		/* BAR 0 of a QEMU edu device, else NULL */
+	void *staging;			/* edu: system memory the data passes through */
+	dma_addr_t staging_dma;
+	struct mutex dma_lock;		/* one edu DMA at a time; guards @gone */
+	bool gone;
+	struct list_head node;
+	struct kref ref;
+};
+
+/* p2ptest-pci.c */
+int p2ptest_pci_register(void);
+void p2ptest_pci_unregister(void);
+struct p2ptest_dev *p2ptest_dev_get(const struct p2ptest_pci_addr *addr);
+void p2ptest_dev_put(struct p2ptest_dev *pd);
+void p2ptest_revoke_exports_of(struct p2ptest_dev *pd);
+
+/* p2ptest-export.c */
+int p2ptest_export(struct p2ptest_export *arg);
+int p2ptest_revoke(const struct p2ptest_revoke *arg);
+
+/* p2ptest-main.c */
+void p2ptest_drop_imports_of(struct p2ptest_dev *pd);
+
+/* p2ptest-edu.c */
+int p2ptest_edu_dma(struct p2ptest_dev *pd, dma_addr_t addr, void *buf, size_t len,
+		    bool to_buffer);
+
+#endif /* DMA_BUF_P2PTEST_H */

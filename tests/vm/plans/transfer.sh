@@ -1,0 +1,46 @@
+# shellcheck shell=sh
+# Transfer plan: p2ptest run end to end through the kernel's p2ptest BAR
+# exporter: the edu device DMAs a seeded pattern into a dma-buf exported
+# from a BAR and reads another back, every byte checked by p2ptest through
+# the dma-buf's mmap. Providers: ivshmem (whose backing file the host then
+# checks too) and an NVMe CMB (taken from the nvme driver with --bind).
+P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
+p2ptest() { chroot /host "$P" --numeric "$@"; }
+AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
+
+devs_of() { # VENDOR:DEVICE -> PCI names, sorted
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] && echo "${d##*/}"
+	done
+}
+ivshmem=$(devs_of 0x1af4:0x1110)
+edu=$(devs_of 0x1234:0x11e8)
+nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
+
+step load-p2ptest insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)"
+# edu and ivshmem sit on different root ports of q35, whose host bridge is
+# not allow-listed: p2ptest says P2P is impossible here (77) and the
+# kernel's importer refuses the buffer with its explanation in the log.
+expect_log 'p2pdma: '
+p2ptest run --provider "$ivshmem:2" --client "$edu" --size 8K --seed 0x5eed >/dev/null
+check_eq run-refused-exit "$?" 77
+
+step allowlist-q35 sh -c "echo 8086:29c0 >$AL"
+seed=0x51ab
+if out=$(p2ptest run --provider "$ivshmem:2" --client "$edu" --size 8K --seed $seed 2>&1); then
+	pass run-ivshmem
+else
+	fail run-ivshmem "exit $?: $(echo "$out" | tail -n1)"
+fi
+echo "$out"
+check_eq run-ivshmem-route "$(echo "$out" | sed -n 's/^route \([A-Z_]*\),.*/\1/p')" THRU_HOST_BRIDGE
+# The host reads the backing file after the run: the bounce pass wrote last.
+echo "ivshmem $((seed + 0x1000)) 8192" >>"$RES/host-checks"
+
+if out=$(p2ptest run --provider "$nvme" --client "$edu" --size 16K --iterations 2 --bind 2>&1); then
+	pass run-nvme-cmb
+else
+	fail run-nvme-cmb "exit $?: $(echo "$out" | tail -n1)"
+fi
+echo "$out"
+check_eq run-nvme-verified "$(echo "$out" | grep -c 'bytes verified')" 5

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2ptest run: a verified peer-to-peer transfer through /dev/p2ptest.
+ *
+ * The provider's BAR range is exported as a dma-buf and mapped by the CPU
+ * (uncached) to check it; the client imports the dma-buf and its DMA
+ * engine writes a seeded pattern into it and reads another one back, chunk
+ * by chunk. Every byte is compared, and a buffer that reads back all 0xff
+ * (nothing decodes the address) or all zero (nothing was written) is
+ * called so. The same transfer bounced through system memory (a udmabuf:
+ * the client DMAs into RAM, the CPU copies to the BAR) gives the baseline.
+ *
+ * Exit status: 0 all verified, 1 a mismatch or an error, 2 bad usage, 77
+ * when P2P between the two devices is not possible on this machine.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/p2ptest.h>
+#include <linux/udmabuf.h>
+
+#include "p2ptest.h"
+
+#define EXIT_NO_P2P	77
+#define DEV_P2PTEST	"/dev/p2ptest"
+
+struct run {
+	struct dev *provider, *client;
+	int bar;
+	uint64_t size, offset, seed;
+	int iterations;
+	bool rebind;
+	int ctl;			/* /dev/p2ptest */
+	uint8_t *bar_map;		/* the exported range, CPU view */
+	uint8_t *want, *got;
+	struct p2ptest_import imp;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s run --provider DEV[:BAR] --client DEV [--size N[K|M|G]] [--offset N]\n"
+		"                [--iterations N] [--seed S] [--bind] [--json]\n"
+		"\n"
+		"Export SIZE bytes at OFFSET of the provider's BAR (default: its largest\n"
+		"memory BAR) as a dma-buf, import it for the client and let the client's DMA\n"
+		"engine (QEMU edu) write a seeded pattern into it and read another back,\n"
+		"every byte verified; then the same through system memory for comparison.\n"
+		"Both devices are bound to the p2ptest driver; one bound to another driver\n"
+		"is only taken over with --bind. The seed is printed; --seed repeats a run.\n"
+		"Exit status: 0 verified, 1 mismatch or error, 77 P2P not possible here.\n", prog);
+}
+
+static int parse_size(const char *s, uint64_t *v)
+{
+	char *end;
+	unsigned long long n = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'K': case 'k': n <<= 10; end++; break;
+	case 'M': case 'm': n <<= 20; end++; break;
+	case 'G': case 'g': n <<= 30; end++; break;
+	}
+	*v = n;
+	return *end || end == s ? -1 : 0;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static void pattern(uint8_t *buf, uint64_t len, uint64_t seed)
+{
+	uint64_t s = seed, i, w;
+
+	for (i = 0; i < len; i += 8) {
+		w = splitmix64(&s);
+		memcpy(buf + i, &w, len - i < 8 ? len - i : 8);
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Write @val to the sysfs file @dir/@name. */
+static int sysfs_write(const char *dir, const char *name, const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* Bind @d to the p2ptest driver, taking it from another only if allowed. */
+static int bind_p2ptest(struct run *r, struct dev *d)
+{
+	char dir[128], link[256], drv[256] = "";
+	ssize_t n;
+	int ret;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", d->name);
+	snprintf(link, sizeof(link), "%s/driver", dir);
+	n = readlink(link, drv, sizeof(drv) - 1);
+	if (n > 0) {
+		drv[n] = '\0';
+		if (!strcmp(strrchr(drv, '/') + 1, "p2ptest"))
+			return 0;
+		if (!r->rebind) {
+			fprintf(stderr, "%s: %s is bound to %s; pass --bind to hand it to p2ptest "
+				"(its driver stops using it)\n", prog, d->name, strrchr(drv, '/') + 1);
+			return -EBUSY;
+		}
+		ret = sysfs_write(dir, "driver/unbind", d->name);
+		if (ret)
+			return ret;
+	}
+	ret = sysfs_write(dir, "driver_override", "p2ptest");
+	if (!ret)
+		ret = sysfs_write("/sys/bus/pci/drivers/p2ptest", "bind", d->name);
+	if (ret)
+		fprintf(stderr, "%s: cannot bind %s to p2ptest: %s\n", prog, d->name, strerror(-ret));
+	return ret;
+}
+
+static struct p2ptest_pci_addr addr_of(const struct dev *d)
+{
+	struct p2ptest_pci_addr a = {
+		.domain = (uint32_t)d->pd->domain, .bus = d->pd->bus,
+		.devfn = (uint8_t)(d->pd->dev << 3 | d->pd->func),
+	};
+
+	return a;
+}
+
+/* The largest memory BAR of @d, or -1. */
+static int largest_bar(const struct dev *d)
+{
+	int bar, best = -1;
+
+	for (bar = 0; bar < 6; bar++)
+		if (!(d->pd->base_addr[bar] & PCI_BASE_ADDRESS_SPACE_IO) && d->pd->size[bar] &&
+		    (best < 0 || d->pd->size[bar] > d->pd->size[best]))
+			best = bar;
+	return best;
+}
+
+static int import(struct run *r, int dmabuf_fd, struct p2ptest_import *imp)
+{
+	memset(imp, 0, sizeof(*imp));
+	imp->dmabuf_fd = dmabuf_fd;
+	imp->client = addr_of(r->client);
+	return ioctl(r->ctl, P2PTEST_IOC_IMPORT, imp) ? -errno : 0;
+}
+
+/* DMA [0, size) of an import chunk by chunk: into it from @src, or out to @dst. */
+static int dma_all(struct run *r, uint32_t handle, bool to_buffer, uint8_t *data)
+{
+	uint64_t off;
+
+	for (off = 0; off < r->size; off += P2PTEST_MAX_TRANSFER) {
+		struct p2ptest_transfer t = {
+			.handle = handle,
+			.direction = to_buffer ? P2PTEST_TO_BUFFER : P2PTEST_FROM_BUFFER,
+			.offset = off,
+			.length = r->size - off < P2PTEST_MAX_TRANSFER ? r->size - off :
+				  P2PTEST_MAX_TRANSFER,
+			.data = (uint64_t)(uintptr_t)(data + off),
+		};
+
+		if (ioctl(r->ctl, P2PTEST_IOC_TRANSFER, &t))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Compare; report how many bytes differ and what the memory looked like. */
+static uint64_t verify(const char *what, const uint8_t *want, const uint8_t *got, uint64_t len)
+{
+	uint64_t i, bad = 0, first = 0, ff = 0, zero = 0;
+
+	for (i = 0; i < len; i++) {
+		ff += got[i] == 0xff;
+		zero += got[i] == 0;
+		if (got[i] != want[i] && !bad++)
+			first = i;
+	}
+	if (!bad)
+		printf("  %-28s %llu bytes verified\n", what, (unsigned long long)len);
+	else
+		printf("  %-28s MISMATCH: %llu of %llu bytes differ, first at %llu%s\n", what,
+		       (unsigned long long)bad, (unsigned long long)len,
+		       (unsigned long long)first,
+		       ff == len ? " (all 0xff: nothing answers at that address)" :
+		       zero == len ? " (all zero: nothing was written)" : "");
+	return bad;
+}
+
+/* The P2P transfers: client -> BAR and BAR -> client, @iterations times. */
+static int run_p2p(struct run *r, uint64_t *bad, double *secs)
+{
+	int it, ret;
+	double t;
+
+	for (it = 0; it < r->iterations; it++) {
+		pattern(r->want, r->size, r->seed + 2 * it);
+		t = now();
+		ret = dma_all(r, r->imp.handle, true, r->want);
+		*secs += now() - t;
+		if (ret)
+			return ret;
+		memcpy(r->got, r->bar_map, r->size);
+		*bad += verify("client DMA -> BAR", r->want, r->got, r->size);
+
+		pattern(r->want, r->size, r->seed + 2 * it + 1);
+		memcpy(r->bar_map, r->want, r->size);
+		t = now();
+		ret = dma_all(r, r->imp.handle, false, r->got);
+		*secs += now() - t;
+		if (ret)
+			return ret;
+		*bad += verify("BAR -> client DMA", r->want, r->got, r->size);
+	}
+	return 0;
+}
+
+/* The same bytes bounced: client DMA into a udmabuf, the CPU copies to the BAR. */
+static int run_bounce(struct run *r, uint64_t *bad, double *secs)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC };
+	struct p2ptest_import imp;
+	int memfd, udev, buf, ret;
+	uint8_t *ram;
+	double t;
+
+	udev = open("/dev/udmabuf", O_RDWR);
+	memfd = memfd_create("p2ptest-bounce", MFD_ALLOW_SEALING);
+	if (udev < 0 || memfd < 0 || ftruncate(memfd, (off_t)r->size) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		ret = -errno;
+		goto out;
+	}
+	c.memfd = (uint32_t)memfd;
+	c.size = r->size;
+	buf = ioctl(udev, UDMABUF_CREATE, &c);
+	ret = buf < 0 ? -errno : import(r, buf, &imp);
+	if (buf >= 0)
+		close(buf);
+	if (ret)
+		goto out;
+	ram = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	if (ram == MAP_FAILED) {
+		ret = -errno;
+		goto unimport;
+	}
+	pattern(r->want, r->size, r->seed + 0x1000);
+	t = now();
+	ret = dma_all(r, imp.handle, true, r->want);
+	memcpy(r->bar_map, ram, r->size);
+	*secs = now() - t;
+	memcpy(r->got, r->bar_map, r->size);
+	if (!ret)
+		*bad += verify("client DMA -> RAM -> BAR", r->want, r->got, r->size);
+	munmap(ram, r->size);
+unimport:
+	ioctl(r->ctl, P2PTEST_IOC_UNIMPORT, &(struct p2ptest_handle){ .handle = imp.handle });
+out:
+	if (memfd >= 0)
+		close(memfd);
+	if (udev >= 0)
+		close(udev);
+	return ret;
+}
+
+static const char *route_name(uint32_t route)
+{
+	return route == P2PTEST_ROUTE_BUS_ADDR ? "BUS_ADDR" :
+	       route == P2PTEST_ROUTE_HOST_BRIDGE ? "THRU_HOST_BRIDGE" : "system memory";
+}
+
+static int run_transfers(struct run *r, bool json)
+{
+	struct p2ptest_range range = { .offset = r->offset, .length = r->size };
+	struct p2ptest_export exp = {
+		.provider = addr_of(r->provider), .bar = (uint32_t)r->bar, .nr_ranges = 1,
+		.ranges = (uint64_t)(uintptr_t)&range,
+	};
+	double p2p_s = 0, bounce_s = 0;
+	uint64_t bad = 0;
+	int ret;
+
+	if (ioctl(r->ctl, P2PTEST_IOC_EXPORT, &exp)) {
+		fprintf(stderr, "%s: exporting BAR %d [%#llx, +%#llx) of %s failed: %s\n", prog,
+			r->bar, (unsigned long long)r->offset, (unsigned long long)r->size,
+			r->provider->name, strerror(errno));
+		return 1;
+	}
+	r->bar_map = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, exp.fd, 0);
+	ret = r->bar_map == MAP_FAILED ? -errno : import(r, exp.fd, &r->imp);
+	if (ret) {
+		fprintf(stderr, "%s: %s cannot import the buffer: %s%s\n", prog, r->client->name,
+			strerror(-ret), ret == -EREMOTEIO ? " (the kernel log says why)" : "");
+		close(exp.fd);
+		return ret == -EREMOTEIO ? EXIT_NO_P2P : 1;
+	}
+	printf("route %s, %u DMA range(s)%s; seed %#llx (repeat with --seed %#llx)\n",
+	       route_name(r->imp.route), r->imp.nr_vecs, r->imp.iova ? ", one IOVA range" : "",
+	       (unsigned long long)r->seed, (unsigned long long)r->seed);
+
+	ret = run_p2p(r, &bad, &p2p_s);
+	if (!ret)
+		ret = run_bounce(r, &bad, &bounce_s);
+	if (ret)
+		fprintf(stderr, "%s: transfer failed: %s\n", prog, strerror(-ret));
+	else
+		printf("P2P:    %llu bytes by DMA in %.3f s (%.2f MB/s), 0 bytes copied by the CPU\n"
+		       "bounce: %llu bytes by DMA + CPU copy in %.3f s (%.2f MB/s), %llu bytes "
+		       "copied by the CPU\n",
+		       (unsigned long long)(2 * r->size * r->iterations), p2p_s,
+		       2.0 * r->size * r->iterations / p2p_s / 1e6, (unsigned long long)r->size,
+		       bounce_s, r->size / bounce_s / 1e6, (unsigned long long)r->size);
+	if (json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "route", json_object_new_string(route_name(r->imp.route)));
+		json_object_object_add(o, "iova", json_object_new_boolean(r->imp.iova));
+		json_object_object_add(o, "seed", json_object_new_uint64(r->seed));
+		json_object_object_add(o, "size", json_object_new_uint64(r->size));
+		json_object_object_add(o, "mismatched_bytes", json_object_new_uint64(bad));
+		json_object_object_add(o, "p2p_seconds", json_object_new_double(p2p_s));
+		json_object_object_add(o, "bounce_seconds", json_object_new_double(bounce_s));
+		print_json(o);
+		json_object_put(o);
+	}
+	ioctl(r->ctl, P2PTEST_IOC_UNIMPORT, &(struct p2ptest_handle){ .handle = r->imp.handle });
+	munmap(r->bar_map, r->size);
+	close(exp.fd);
+	return ret ? 1 : bad ? 1 : 0;
+}
+
+int cmd_run(struct model *m, int argc, char **argv, bool json)
+{
+	static const struct option opts[] = {
+		{ "provider", required_argument, NULL, 'p' },
+		{ "client", required_argument, NULL, 'c' },
+		{ "size", required_argument, NULL, 's' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "bind", no_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run r = { .size = 4096, .iterations = 1, .bar = -1, .seed = (uint64_t)time(NULL) };
+	char prov[32] = "", *colon;
+	struct route route;
+	int c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': snprintf(prov, sizeof(prov), "%s", optarg); break;
+		case 'c': r.client = model_find(m, optarg);
+			if (!r.client) {
+				fprintf(stderr, "%s: no PCI device %s\n", prog, optarg);
+				return 1;
+			}
+			break;
+		case 's': if (parse_size(optarg, &r.size) || !r.size || r.size % 4096) {
+				fprintf(stderr, "%s: --size must be a multiple of 4K\n", prog);
+				return 2;
+			}
+			break;
+		case 'o': if (parse_size(optarg, &r.offset) || r.offset % 4096) {
+				fprintf(stderr, "%s: --offset must be a multiple of 4K\n", prog);
+				return 2;
+			}
+			break;
+		case 'i': r.iterations = atoi(optarg); break;
+		case 'S': r.seed = strtoull(optarg, NULL, 0); break;
+		case 'b': r.rebind = true; break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	colon = strrchr(prov, ':');
+	if (colon && colon > prov && strchr(prov, '.') && colon > strchr(prov, '.')) {
+		r.bar = atoi(colon + 1);
+		*colon = '\0';
+	}
+	if (optind != argc || !prov[0] || !r.client || r.iterations < 1) {
+		usage(stderr);
+		return 2;
+	}
+	r.provider = model_find(m, prov);
+	if (!r.provider) {
+		fprintf(stderr, "%s: no PCI device %s\n", prog, prov);
+		return 1;
+	}
+	if (m->fixture || geteuid() != 0) {
+		fprintf(stderr, "%s: run drives devices: it needs root on a live machine\n", prog);
+		return 1;
+	}
+	if (r.bar < 0)
+		r.bar = largest_bar(r.provider);
+
+	route_decide(m, r.provider, r.client, &route);
+	printf("%s -> %s: %s, distance %d\n", r.provider->name, r.client->name,
+	       verdict_name(route.verdict), route.distance);
+	if (route.verdict == V_NOT_SUPPORTED) {
+		printf("P2P is not possible between these devices here: p2ptest explain %s %s\n",
+		       r.provider->name, r.client->name);
+		return EXIT_NO_P2P;
+	}
+
+	r.ctl = open(DEV_P2PTEST, O_RDWR);
+	if (r.ctl < 0) {
+		fprintf(stderr, "%s: cannot open %s: %s (load the p2ptest module: "
+			"CONFIG_DMABUF_P2PTEST)\n", prog, DEV_P2PTEST, strerror(errno));
+		return 1;
+	}
+	r.want = malloc(r.size);
+	r.got = malloc(r.size);
+	ret = !r.want || !r.got || bind_p2ptest(&r, r.provider) || bind_p2ptest(&r, r.client);
+	ret = ret ? 1 : run_transfers(&r, json);
+	free(r.want);
+	free(r.got);
+	close(r.ctl);
+	return ret;
+}
