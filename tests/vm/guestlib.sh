@@ -33,6 +33,14 @@ check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi
 }
 
+# devs_of VENDOR:DEVICE (as sysfs prints them, 0x1b36:0x0010): the PCI
+# names of those devices, sorted.
+devs_of() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] && echo "${d##*/}"
+	done
+}
+
 # kmod PATH-RELATIVE-TO-KOUT: where a module of the built kernel is.
 kmod() { echo "$P2P_KOUT/$1"; }
 

@@ -5,11 +5,6 @@
 P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
 p2ptest() { chroot /host "$P" "$@"; }
 
-devs_of() { # VENDOR:DEVICE -> PCI names, sorted
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] && echo "${d##*/}"
-	done
-}
 nvme=$(devs_of 0x1b36:0x0010)
 a=$(echo "$nvme" | sed -n 1p)
 b=$(echo "$nvme" | sed -n 2p)

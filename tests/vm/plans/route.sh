@@ -21,11 +21,6 @@ explain() {
 # field KEY PROVIDER CLIENT: the value of one line of the explanation.
 field() { explain "$2" "$3" | sed -n "s/^$1 //p" | head -n1; }
 
-devs_of() { # VENDOR:DEVICE -> PCI names, sorted
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] && echo "${d##*/}"
-	done
-}
 nvme=$(devs_of 0x1b36:0x0010)
 a=$(echo "$nvme" | sed -n 1p)
 b=$(echo "$nvme" | sed -n 2p)

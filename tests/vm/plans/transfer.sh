@@ -8,11 +8,6 @@ P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
 p2ptest() { chroot /host "$P" --numeric "$@"; }
 AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
 
-devs_of() { # VENDOR:DEVICE -> PCI names, sorted
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] && echo "${d##*/}"
-	done
-}
 ivshmem=$(devs_of 0x1af4:0x1110)
 edu=$(devs_of 0x1234:0x11e8)
 nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
