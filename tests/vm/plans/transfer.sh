@@ -13,6 +13,19 @@ edu=$(devs_of 0x1234:0x11e8)
 nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
 
 step load-p2ptest insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)"
+
+# Every documented errno of the uAPI, against ivshmem's 4 MiB BAR 2 (it has
+# no BAR 1), with edu as the client, both bound to p2ptest first.
+for d in $ivshmem $edu; do
+	echo p2ptest >"/sys/bus/pci/devices/$d/driver_override"
+	echo "$d" >/sys/bus/pci/drivers/p2ptest/bind
+done
+if out=$(chroot /host "${P2P_ROOT#/host}/build/tools/p2ptest_errno" "$ivshmem" 2 4194304 1 "$edu" 2>&1); then
+	pass uapi-errnos
+else
+	fail uapi-errnos "$(echo "$out" | grep '^not ok' | tr '\n' ';')"
+fi
+echo "$out"
 # edu and ivshmem sit on different root ports of q35, whose host bridge is
 # not allow-listed: p2ptest says P2P is impossible here (77) and the
 # kernel's importer refuses the buffer with its explanation in the log.

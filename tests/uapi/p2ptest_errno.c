@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every documented errno of /dev/p2ptest's export and import calls
+ * (include/uapi/linux/p2ptest.h), one bad argument at a time, against a
+ * provider bound to p2ptest. Prints "ok NAME" or "not ok NAME: why" per
+ * check, and exits 1 if any check failed.
+ *
+ *   p2ptest_errno PROVIDER-BDF BAR BAR-SIZE ABSENT-BAR CLIENT-BDF
+ *
+ * ABSENT-BAR is a BAR index the provider does not have.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include <linux/p2ptest.h>
+
+static int ctl, failed;
+
+static int parse_bdf(const char *s, struct p2ptest_pci_addr *a)
+{
+	unsigned int dom, bus, dev, fn;
+
+	if (sscanf(s, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
+		return -1;
+	memset(a, 0, sizeof(*a));
+	a->domain = dom;
+	a->bus = (uint8_t)bus;
+	a->devfn = (uint8_t)(dev << 3 | fn);
+	return 0;
+}
+
+static void expect(const char *name, int ret, int want)
+{
+	int got = ret < 0 ? errno : 0;
+
+	if (got == want) {
+		printf("ok %s\n", name);
+	} else {
+		printf("not ok %s: got %s, want %s\n", name, got ? strerror(got) : "success",
+		       want ? strerror(want) : "success");
+		failed = 1;
+	}
+}
+
+/* Export one range [off, off + len) of @bar with the given extras. */
+static int export1(struct p2ptest_export base, uint64_t off, uint64_t len)
+{
+	struct p2ptest_range r = { .offset = off, .length = len };
+	int ret;
+
+	base.ranges = (uint64_t)(uintptr_t)&r;
+	ret = ioctl(ctl, P2PTEST_IOC_EXPORT, &base);
+	if (!ret)
+		close(base.fd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct p2ptest_range many[P2PTEST_MAX_RANGES + 1];
+	struct p2ptest_export e = { .nr_ranges = 1 }, x;
+	struct p2ptest_import imp = { 0 };
+	uint64_t barsz;
+	uint32_t ver = 0;
+
+	if (argc != 6 || parse_bdf(argv[1], &e.provider) || parse_bdf(argv[5], &imp.client)) {
+		fprintf(stderr, "usage: %s PROVIDER-BDF BAR BAR-SIZE ABSENT-BAR CLIENT-BDF\n",
+			argv[0]);
+		return 2;
+	}
+	e.bar = (uint32_t)atoi(argv[2]);
+	barsz = strtoull(argv[3], NULL, 0);
+	ctl = open("/dev/p2ptest", O_RDWR);
+	if (ctl < 0) {
+		perror("/dev/p2ptest");
+		return 1;
+	}
+	expect("version", ioctl(ctl, P2PTEST_IOC_VERSION, &ver), 0);
+	if (ver != P2PTEST_API_VERSION)
+		expect("version-value", -1, 0);
+
+	expect("export-good", export1(e, 0, 4096), 0);
+	x = e; x.flags = 1;
+	expect("export-unknown-flag", export1(x, 0, 4096), EINVAL);
+	x = e; x.reserved = 1;
+	expect("export-reserved", export1(x, 0, 4096), EINVAL);
+	x = e; x.provider.reserved = 1;
+	expect("export-addr-reserved", export1(x, 0, 4096), ENODEV);
+	x = e; x.bar = 6;
+	expect("export-bar-index", export1(x, 0, 4096), EINVAL);
+	x = e; x.bar = (uint32_t)atoi(argv[4]);
+	expect("export-absent-bar", export1(x, 0, 4096), ENXIO);
+	x = e; x.nr_ranges = 0;
+	expect("export-no-ranges", export1(x, 0, 4096), EINVAL);
+	expect("export-zero-length", export1(e, 0, 0), EINVAL);
+	expect("export-unaligned-offset", export1(e, 100, 4096), EINVAL);
+	expect("export-unaligned-length", export1(e, 0, 100), EINVAL);
+	expect("export-overflow", export1(e, UINT64_MAX & ~4095ULL, 8192), EOVERFLOW);
+	expect("export-past-bar", export1(e, barsz - 4096, 8192), ERANGE);
+	x = e; x.nr_ranges = P2PTEST_MAX_RANGES + 1;
+	memset(many, 0, sizeof(many));
+	x.ranges = (uint64_t)(uintptr_t)many;
+	expect("export-too-many", ioctl(ctl, P2PTEST_IOC_EXPORT, &x), E2BIG);
+	x = e; x.ranges = 16;
+	expect("export-bad-pointer", ioctl(ctl, P2PTEST_IOC_EXPORT, &x), EFAULT);
+	x = e; parse_bdf("0000:7f:1f.7", &x.provider);
+	expect("export-no-device", export1(x, 0, 4096), ENODEV);
+
+	imp.dmabuf_fd = -1;
+	expect("import-bad-fd", ioctl(ctl, P2PTEST_IOC_IMPORT, &imp), EBADF);
+	imp.flags = 1;
+	expect("import-unknown-flag", ioctl(ctl, P2PTEST_IOC_IMPORT, &imp), EINVAL);
+	expect("unimport-no-handle", ioctl(ctl, P2PTEST_IOC_UNIMPORT,
+					   &(struct p2ptest_handle){ .handle = 999 }), ENOENT);
+	expect("transfer-no-handle", ioctl(ctl, P2PTEST_IOC_TRANSFER,
+					   &(struct p2ptest_transfer){ .handle = 999 }), ENOENT);
+	expect("revoke-bad-fd", ioctl(ctl, P2PTEST_IOC_REVOKE,
+				      &(struct p2ptest_revoke){ .dmabuf_fd = -1 }), EBADF);
+	expect("unknown-ioctl", ioctl(ctl, _IO('P', 99)), ENOTTY);
+
+	/* Without CAP_SYS_ADMIN every call is refused. */
+	if (setuid(65534) == 0)
+		expect("unprivileged", export1(e, 0, 4096), EPERM);
+	return failed;
+}
