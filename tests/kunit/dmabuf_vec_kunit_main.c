@@ -369,6 +369,52 @@ static void revoke_while_mapped_then_map_after_revoke(struct kunit *test)
 	dma_buf_put(dmabuf);
 }
 
+/* An importer that is told to unmap and keeps its mapping. */
+static void stubborn_move_notify(struct dma_buf_attachment *attach)
+{
+	struct importer *imp = attach->importer_priv;
+
+	imp->notified++;
+}
+
+static const struct dma_buf_attach_ops stubborn_ops = {
+	.allow_peer2peer = true,
+	.move_notify = stubborn_move_notify,
+};
+
+/*
+ * Revoke waits for a bounded time, then fails and names the importer that
+ * did not let go (the plan finds the warning in the kernel log).
+ */
+static void revoke_gives_up_on_an_importer_that_keeps_its_mapping(struct kunit *test)
+{
+	struct env *e = test->priv;
+	struct dma_buf *dmabuf = export_cmb(test, three, 3);
+	struct importer good = {}, stubborn = {};
+	unsigned long start;
+
+	importer_attach(test, dmabuf, &e->nvme[1]->dev, &good);
+	stubborn.attach = dma_buf_dynamic_attach(dmabuf, &e->nvme[1]->dev, &stubborn_ops,
+						 &stubborn);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(stubborn.attach));
+	KUNIT_ASSERT_EQ(test, importer_map(&good), 0);
+	KUNIT_ASSERT_EQ(test, importer_map(&stubborn), 0);
+
+	start = jiffies;
+	KUNIT_EXPECT_EQ(test, dma_buf_phys_revoke(dmabuf), -ETIMEDOUT);
+	KUNIT_EXPECT_GE(test, jiffies - start, 5 * HZ);
+	KUNIT_EXPECT_EQ(test, good.notified, 1);
+	KUNIT_EXPECT_FALSE(test, good.mapped);
+	KUNIT_EXPECT_EQ(test, stubborn.notified, 1);
+	KUNIT_EXPECT_TRUE(test, stubborn.mapped);
+
+	/* Once it unmaps, nothing is left to wait for. */
+	importer_done(&stubborn);
+	KUNIT_EXPECT_EQ(test, dma_buf_phys_revoke(dmabuf), 0);
+	importer_done(&good);
+	dma_buf_put(dmabuf);
+}
+
 static void scatterlist_importer_gets_dma_only_table(struct kunit *test)
 {
 	struct env *e = test->priv;
@@ -472,6 +518,7 @@ static struct kunit_case dmabuf_vec_cases[] = {
 	KUNIT_CASE(host_bridge_route),
 	KUNIT_CASE(scatterlist_exporter_becomes_vectors),
 	KUNIT_CASE(revoke_while_mapped_then_map_after_revoke),
+	KUNIT_CASE(revoke_gives_up_on_an_importer_that_keeps_its_mapping),
 	KUNIT_CASE(scatterlist_importer_gets_dma_only_table),
 	KUNIT_CASE(eight_gib_table_is_split_safely),
 	KUNIT_CASE(bad_exports_and_importers),

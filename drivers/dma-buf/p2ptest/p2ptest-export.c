@@ -11,10 +11,16 @@
 
 #include "p2ptest.h"
 
-/* A buffer exported here: found again to revoke it when its device goes. */
+/*
+ * A buffer exported here: found again to revoke it when its device goes,
+ * is reset or stops decoding memory. It is revoked while @holds has any
+ * bit (enum p2ptest_hold) and restored when the last one goes.
+ */
 struct export_rec {
 	struct p2ptest_dev *pd;
 	struct dma_buf *dmabuf;
+	struct mutex hold_lock;		/* serialises revoke and restore */
+	unsigned long holds;
 	struct list_head node;
 	struct list_head revoke_node;
 };
@@ -31,6 +37,7 @@ static void export_release(void *priv)
 	list_del(&rec->node);
 	mutex_unlock(&exports_lock);
 	p2ptest_dev_put(rec->pd);
+	mutex_destroy(&rec->hold_lock);
 	kfree(rec);
 }
 
@@ -95,6 +102,7 @@ int p2ptest_export(struct p2ptest_export *arg)
 		goto put;
 
 	rec->pd = pd;
+	mutex_init(&rec->hold_lock);
 	info.vecs = vecs;
 	info.nr = arg->nr_ranges;
 	info.release = export_release;
@@ -128,11 +136,50 @@ put:
 	return ret;
 }
 
-/* Revoke every buffer @pd exported; importers unmap before this returns. */
-void p2ptest_revoke_exports_of(struct p2ptest_dev *pd)
+/*
+ * Take (@hold) or drop hold @why on @rec: the first hold revokes the buffer,
+ * importers unmap before this returns; dropping the last restores it.
+ * Return: 1 when the buffer was revoked or restored, 0 when it stays as it
+ * was, -ETIMEDOUT when an importer did not unmap (still revoked).
+ */
+static int export_hold(struct export_rec *rec, enum p2ptest_hold why, bool hold)
+{
+	unsigned long was;
+	int ret = 0;
+
+	mutex_lock(&rec->hold_lock);
+	was = rec->holds;
+	if (hold)
+		rec->holds |= BIT(why);
+	else
+		rec->holds &= ~BIT(why);
+	if (!was && rec->holds) {
+		ret = dma_buf_phys_revoke(rec->dmabuf) ?: 1;
+	} else if (was && !rec->holds) {
+		dma_buf_phys_restore(rec->dmabuf);
+		ret = 1;
+	}
+	mutex_unlock(&rec->hold_lock);
+	return ret;
+}
+
+/**
+ * p2ptest_hold_exports_of() - revoke or restore every buffer @pd exported
+ * @pd: the provider device
+ * @why: the reason taken or dropped
+ * @hold: take it (revoke) or drop it (restore when no other reason holds)
+ * @what: what happened to the device, for the log
+ *
+ * Logs how many buffers changed state. Return: 0, or -ETIMEDOUT when an
+ * importer did not unmap in time (the kernel log names it).
+ */
+int p2ptest_hold_exports_of(struct p2ptest_dev *pd, enum p2ptest_hold why, bool hold,
+			    const char *what)
 {
 	struct export_rec *rec, *tmp;
+	unsigned int changed = 0;
 	LIST_HEAD(todo);
+	int ret = 0;
 
 	mutex_lock(&exports_lock);
 	list_for_each_entry(rec, &exports, node) {
@@ -143,40 +190,55 @@ void p2ptest_revoke_exports_of(struct p2ptest_dev *pd)
 	}
 	mutex_unlock(&exports_lock);
 	list_for_each_entry_safe(rec, tmp, &todo, revoke_node) {
-		dma_buf_phys_revoke(rec->dmabuf);
+		int r = export_hold(rec, why, hold);
+
+		if (r < 0)
+			ret = r;
+		else
+			changed += r;
 		dma_buf_put(rec->dmabuf);
 	}
+	if (changed)
+		pci_info(pd->pdev, "%s: %u exported buffer(s) %s\n", what, changed,
+			 hold ? "revoked" : "restored");
+	return ret;
 }
 
-/* Is @dmabuf one of ours? */
-static bool exported_here(struct dma_buf *dmabuf)
+/* The record of @dmabuf if it was exported here, else NULL. */
+static struct export_rec *export_of(struct dma_buf *dmabuf)
 {
-	struct export_rec *rec;
-	bool found = false;
+	struct export_rec *rec, *found = NULL;
 
 	mutex_lock(&exports_lock);
 	list_for_each_entry(rec, &exports, node)
-		found |= rec->dmabuf == dmabuf;
+		if (rec->dmabuf == dmabuf)
+			found = rec;
 	mutex_unlock(&exports_lock);
 	return found;
 }
 
 int p2ptest_revoke(const struct p2ptest_revoke *arg)
 {
+	struct export_rec *rec;
 	struct dma_buf *dmabuf;
-	int ret = 0;
+	int ret;
 
 	if (arg->restore > 1)
 		return -EINVAL;
 	dmabuf = dma_buf_get(arg->dmabuf_fd);
 	if (IS_ERR(dmabuf))
 		return -EBADF;
-	if (!exported_here(dmabuf))
+	/* Our reference keeps @rec: it goes with the buffer's last one. */
+	rec = export_of(dmabuf);
+	if (!rec) {
 		ret = -EINVAL;
-	else if (arg->restore)
-		dma_buf_phys_restore(dmabuf);
-	else
-		ret = dma_buf_phys_revoke(dmabuf);
+	} else {
+		ret = export_hold(rec, P2PTEST_HOLD_USER, !arg->restore);
+		mutex_lock(&rec->hold_lock);
+		if (ret >= 0 && arg->restore && rec->holds)
+			ret = -EBUSY;
+		mutex_unlock(&rec->hold_lock);
+	}
 	dma_buf_put(dmabuf);
-	return ret;
+	return ret < 0 ? ret : 0;
 }

@@ -4,8 +4,9 @@
  * imports of any dma-buf for a bound client device, DMA transfers by the
  * client, revocation. An import is a dynamic, peer2peer attachment mapped
  * with dma_buf_map_attachment_vec(); its move_notify unmaps it, so a
- * revoked or vanished buffer is never touched again. Imports belong to
- * the open file and go with it.
+ * revoked or vanished buffer is never touched again, and the next transfer
+ * maps it again (and fails with -ENODEV while it is revoked). Imports
+ * belong to the open file and go with it.
  */
 #include <linux/dma-resv.h>
 #include <linux/miscdevice.h>
@@ -65,6 +66,27 @@ void p2ptest_drop_imports_of(struct p2ptest_dev *pd)
 		dma_resv_unlock(rec->dmabuf->resv);
 	}
 	mutex_unlock(&imports_lock);
+}
+
+/*
+ * Map @rec if its exporter moved or revoked it since; the reservation lock
+ * is held. A client being unbound sets @gone before it drops its imports.
+ */
+static int import_map(struct import_rec *rec)
+{
+	bool gone;
+	int ret;
+
+	if (rec->mapped)
+		return 0;
+	mutex_lock(&rec->client->dma_lock);
+	gone = rec->client->gone;
+	mutex_unlock(&rec->client->dma_lock);
+	if (gone)
+		return -ENODEV;
+	ret = dma_buf_map_attachment_vec(rec->attach, DMA_BIDIRECTIONAL, &rec->map);
+	rec->mapped = !ret;
+	return ret;
 }
 
 static void import_free(struct import_rec *rec)
@@ -129,8 +151,7 @@ static int do_import(struct xarray *xa, struct p2ptest_import *arg)
 	mutex_unlock(&imports_lock);
 
 	dma_resv_lock(rec->dmabuf->resv, NULL);
-	ret = dma_buf_map_attachment_vec(rec->attach, DMA_BIDIRECTIONAL, &rec->map);
-	rec->mapped = !ret;
+	ret = import_map(rec);
 	dma_resv_unlock(rec->dmabuf->resv);
 	if (!ret) {
 		ret = xa_alloc(xa, &handle, rec, XA_LIMIT(1, MAX_IMPORTS), GFP_KERNEL);
@@ -195,7 +216,9 @@ static int do_transfer(struct xarray *xa, const struct p2ptest_transfer *arg)
 	ret = dma_resv_lock_interruptible(rec->dmabuf->resv, NULL);
 	if (ret)
 		goto out;
-	ret = rec->mapped ? dma_addr_of(&rec->map, arg->offset, arg->length, &addr) : -ENODEV;
+	ret = import_map(rec);
+	if (!ret)
+		ret = dma_addr_of(&rec->map, arg->offset, arg->length, &addr);
 	if (!ret)
 		ret = p2ptest_edu_dma(rec->client, addr, buf, arg->length, to_buffer);
 	dma_resv_unlock(rec->dmabuf->resv);

@@ -5,10 +5,12 @@
  * (pcim_p2pdma_init() gives each a provider) and be a DMA client; a QEMU
  * edu device is also a DMA engine p2ptest can drive. Unbinding revokes
  * every buffer the device exported and unmaps every import it is the
- * client of, before its BARs go away.
+ * client of, before its BARs go away; a reset, or memory decode turned off
+ * by user space, revokes its exports until it is over.
  */
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
+#include <linux/pci-p2pdma.h>
 #include <linux/slab.h>
 
 #include "p2ptest.h"
@@ -32,17 +34,14 @@ void p2ptest_dev_put(struct p2ptest_dev *pd)
 	kref_put(&pd->ref, dev_release);
 }
 
-/* The bound device at @addr, referenced; NULL if there is none. */
-struct p2ptest_dev *p2ptest_dev_get(const struct p2ptest_pci_addr *addr)
+/* The p2ptest device of @pdev, referenced; NULL if it is not bound here. */
+static struct p2ptest_dev *p2ptest_dev_of(struct pci_dev *pdev)
 {
 	struct p2ptest_dev *pd, *found = NULL;
 
-	if (addr->reserved)
-		return NULL;
 	mutex_lock(&devs_lock);
 	list_for_each_entry(pd, &devs, node) {
-		if (pci_domain_nr(pd->pdev->bus) == addr->domain &&
-		    pd->pdev->bus->number == addr->bus && pd->pdev->devfn == addr->devfn) {
+		if (pd->pdev == pdev) {
 			kref_get(&pd->ref);
 			found = pd;
 			break;
@@ -50,6 +49,22 @@ struct p2ptest_dev *p2ptest_dev_get(const struct p2ptest_pci_addr *addr)
 	}
 	mutex_unlock(&devs_lock);
 	return found;
+}
+
+/* The bound device at @addr, referenced; NULL if there is none. */
+struct p2ptest_dev *p2ptest_dev_get(const struct p2ptest_pci_addr *addr)
+{
+	struct p2ptest_dev *pd;
+	struct pci_dev *pdev;
+
+	if (addr->reserved)
+		return NULL;
+	pdev = pci_get_domain_bus_and_slot(addr->domain, addr->bus, addr->devfn);
+	if (!pdev)
+		return NULL;
+	pd = p2ptest_dev_of(pdev);
+	pci_dev_put(pdev);
+	return pd;
 }
 
 static int p2ptest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -98,28 +113,85 @@ static void p2ptest_remove(struct pci_dev *pdev)
 	list_del(&pd->node);
 	mutex_unlock(&devs_lock);
 
-	/* Nobody maps the device's memory, nobody DMAs for it, then it goes. */
-	p2ptest_revoke_exports_of(pd);
-	p2ptest_drop_imports_of(pd);
+	/*
+	 * It DMAs no more and maps nothing again (imports check @gone), nobody
+	 * maps its memory, no import of it stays mapped; then it goes.
+	 */
 	mutex_lock(&pd->dma_lock);
 	pd->gone = true;
 	pd->edu = NULL;
 	mutex_unlock(&pd->dma_lock);
+	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_GONE, true, "unbound");
+	p2ptest_drop_imports_of(pd);
 	p2ptest_dev_put(pd);
 }
+
+/*
+ * A reset (sysfs "reset", pci_reset_function()) takes the device's memory
+ * away for its duration: its exports are revoked until it is done, and it
+ * runs no DMA meanwhile.
+ */
+static void p2ptest_reset_prepare(struct pci_dev *pdev)
+{
+	struct p2ptest_dev *pd = pci_get_drvdata(pdev);
+
+	/* Revoking takes reservation locks, which a transfer holds before it. */
+	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_RESET, true, "reset");
+	mutex_lock(&pd->dma_lock);
+}
+
+static void p2ptest_reset_done(struct pci_dev *pdev)
+{
+	struct p2ptest_dev *pd = pci_get_drvdata(pdev);
+
+	mutex_unlock(&pd->dma_lock);
+	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_RESET, false, "reset done");
+}
+
+static const struct pci_error_handlers p2ptest_err_handler = {
+	.reset_prepare = p2ptest_reset_prepare,
+	.reset_done = p2ptest_reset_done,
+};
 
 static struct pci_driver p2ptest_driver = {
 	.name = "p2ptest",
 	.probe = p2ptest_probe,
 	.remove = p2ptest_remove,
+	.err_handler = &p2ptest_err_handler,
+};
+
+/* User space turned memory decode of a device off or on (setpci, VFIO). */
+static int p2ptest_decode_notify(struct notifier_block *nb, unsigned long event, void *data)
+{
+	struct p2ptest_dev *pd = p2ptest_dev_of(data);
+	bool off = event == PCI_P2PDMA_MEM_DISABLED;
+
+	if (!pd)
+		return NOTIFY_DONE;
+	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_DECODE, off,
+				off ? "memory decode off" : "memory decode on");
+	p2ptest_dev_put(pd);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block p2ptest_decode_nb = {
+	.notifier_call = p2ptest_decode_notify,
 };
 
 int p2ptest_pci_register(void)
 {
-	return pci_register_driver(&p2ptest_driver);
+	int ret = pci_p2pdma_register_notifier(&p2ptest_decode_nb);
+
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&p2ptest_driver);
+	if (ret)
+		pci_p2pdma_unregister_notifier(&p2ptest_decode_nb);
+	return ret;
 }
 
 void p2ptest_pci_unregister(void)
 {
 	pci_unregister_driver(&p2ptest_driver);
+	pci_p2pdma_unregister_notifier(&p2ptest_decode_nb);
 }

@@ -12,17 +12,29 @@
 
 /*
  * A PCI device bound to the p2ptest driver. It outlives its binding while
- * exports or imports hold references; @gone then says it was unbound.
+ * exports or imports hold references; @gone (under @dma_lock) then says it
+ * was unbound.
  */
 struct p2ptest_dev {
 	struct pci_dev *pdev;
 	void __iomem *edu;		/* BAR 0 of a QEMU edu device, else NULL */
 	void *staging;			/* edu: system memory the data passes through */
 	dma_addr_t staging_dma;
-	struct mutex dma_lock;		/* one edu DMA at a time; guards @gone */
+	struct mutex dma_lock;		/* one DMA at a time, none in a reset */
 	bool gone;
 	struct list_head node;
 	struct kref ref;
+};
+
+/*
+ * Why an exported buffer is revoked. It stays revoked while any reason
+ * holds and is restored when the last one is dropped.
+ */
+enum p2ptest_hold {
+	P2PTEST_HOLD_USER,	/* P2PTEST_IOC_REVOKE */
+	P2PTEST_HOLD_DECODE,	/* user space turned memory decode off */
+	P2PTEST_HOLD_RESET,	/* between reset_prepare and reset_done */
+	P2PTEST_HOLD_GONE,	/* the device was unbound: never dropped */
 };
 
 /* p2ptest-pci.c */
@@ -30,11 +42,12 @@ int p2ptest_pci_register(void);
 void p2ptest_pci_unregister(void);
 struct p2ptest_dev *p2ptest_dev_get(const struct p2ptest_pci_addr *addr);
 void p2ptest_dev_put(struct p2ptest_dev *pd);
-void p2ptest_revoke_exports_of(struct p2ptest_dev *pd);
 
 /* p2ptest-export.c */
 int p2ptest_export(struct p2ptest_export *arg);
 int p2ptest_revoke(const struct p2ptest_revoke *arg);
+int p2ptest_hold_exports_of(struct p2ptest_dev *pd, enum p2ptest_hold why, bool hold,
+			    const char *what);
 
 /* p2ptest-main.c */
 void p2ptest_drop_imports_of(struct p2ptest_dev *pd);

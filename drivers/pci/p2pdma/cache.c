@@ -222,23 +222,6 @@ static struct notifier_block p2pdma_bus_nb = {
 	.notifier_call = p2pdma_bus_notify,
 };
 
-/**
- * pci_p2pdma_config_written() - note a write to a device's config space
- * @dev: the device written
- * @pos: offset of the write
- * @len: its length in bytes
- *
- * Called for every write from user space; a write that touches the ACS
- * control register makes every verdict stale.
- */
-void pci_p2pdma_config_written(struct pci_dev *dev, int pos, int len)
-{
-	int ctrl = dev->acs_cap + PCI_ACS_CTRL;
-
-	if (dev->acs_cap && pos < ctrl + 2 && pos + len > ctrl)
-		p2pdma_topology_changed();
-}
-
 /* After pci_bus_type exists (postcore), before devices are found (subsys). */
 static int __init p2pdma_cache_init(void)
 {

@@ -87,8 +87,9 @@ struct p2ptest_import {
 /*
  * P2PTEST_IOC_TRANSFER: the client of an import moves length bytes at
  * offset of the buffer, to (TO_BUFFER, from data) or from (FROM_BUFFER,
- * into data) the buffer, by DMA. Errors: ENOENT (no such handle), ENODEV
- * (revoked), EINVAL (direction, flags, reserved, length 0 or above
+ * into data) the buffer, by DMA; an import its exporter revoked and
+ * restored since is mapped again first. Errors: ENOENT (no such handle),
+ * ENODEV (revoked, or the client unbound), EINVAL (direction, flags, reserved, length 0 or above
  * P2PTEST_MAX_TRANSFER, a range outside the buffer or across two DMA
  * ranges), EOPNOTSUPP (the client is not a DMA engine p2ptest drives: the
  * QEMU edu device), ETIMEDOUT, EFAULT.
@@ -112,8 +113,12 @@ struct p2ptest_handle {
 /*
  * P2PTEST_IOC_REVOKE: revoke (restore = 0) or restore (restore = 1) a
  * buffer exported here: importers are told and unmap; maps then fail with
- * ENODEV. Errors: EBADF, EINVAL (not exported by p2ptest, reserved),
- * ETIMEDOUT (an importer did not unmap: named in the kernel log).
+ * ENODEV. p2ptest also revokes a device's buffers while user space has its
+ * memory decode off (Command register) and during a reset, and for good
+ * when it is unbound. Errors: EBADF, EINVAL (not exported by p2ptest,
+ * restore above 1), EBUSY (restore: the buffer stays revoked for one of
+ * those other reasons), ETIMEDOUT (an importer did not unmap: named in the
+ * kernel log).
  */
 struct p2ptest_revoke {
 	__s32 dmabuf_fd;

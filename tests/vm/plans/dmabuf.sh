@@ -13,3 +13,7 @@ fi
 # A refused importer's explanation is logged on purpose.
 expect_log 'p2pdma: '
 kunit dmabuf_vec_kunit.ko iommu="$P2P_IOMMU" allowlisted=$allow
+# The importer that kept its mapping is named when revoke gives up on it.
+nvme1=$(devs_of 0x1b36:0x0010 | sed -n 2p)
+step revoke-timeout-names-importer sh -c \
+	"dmesg | grep -q 'nvme $nvme1: dma-buf .* revoked 5s ago: this importer still holds 1 mapping'"
