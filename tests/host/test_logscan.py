@@ -65,5 +65,40 @@ class LogScanTest(unittest.TestCase):
             os.unlink(f.name)
 
 
+# A kmemleak report as /sys/kernel/debug/kmemleak prints it: one leak in
+# 6.1's own code, one allocated by the p2ptest module.
+KMEMLEAK = """unreferenced object 0xffff888005a1c000 (size 64):
+  comm "swapper/0", pid 1, jiffies 4294892296 (age 31.200s)
+  hex dump (first 32 bytes):
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00  ................
+  backtrace:
+    [<ffffffff8135a2b1>] __kmem_cache_alloc_node+0x1b1/0x300
+    [<ffffffff812c2f4e>] kmalloc_trace+0x1e/0x60
+    [<ffffffff81a0c3aa>] acpi_os_allocate_zeroed+0x1a/0x30
+unreferenced object 0xffff888007f2e800 (size 128):
+  comm "p2ptest_faults", pid 211, jiffies 4294899000 (age 12.100s)
+  backtrace:
+    [<ffffffff8135a2b1>] __kmem_cache_alloc_node+0x1b1/0x300
+    [<ffffffff812c2f4e>] kmalloc_trace+0x1e/0x60
+    [<ffffffffa0012345>] p2ptest_export+0x85/0x400 [p2ptest]
+    [<ffffffffa0011111>] p2ptest_ioctl+0x1a0/0x300 [p2ptest]
+"""
+
+
+class KmemleakTest(unittest.TestCase):
+    def test_only_leaks_through_our_code_are_kept(self):
+        ours = logscan.kmemleak_ours(KMEMLEAK)
+        self.assertEqual(len(ours), 1)
+        self.assertIn("0xffff888007f2e800", ours[0])
+        self.assertIn("p2ptest_export < p2ptest_ioctl", ours[0])
+
+    def test_a_leak_in_6_1_alone_is_not_ours(self):
+        first = KMEMLEAK.split("unreferenced object 0xffff888007f2e800")[0]
+        self.assertEqual(logscan.kmemleak_ours(first), [])
+
+    def test_an_empty_report_has_no_leaks(self):
+        self.assertEqual(logscan.kmemleak_ours(""), [])
+
+
 if __name__ == "__main__":
     unittest.main()

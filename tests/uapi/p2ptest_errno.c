@@ -9,31 +9,11 @@
  *
  * ABSENT-BAR is a BAR index the provider does not have.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
 
-#include <linux/p2ptest.h>
+#include "p2ptest_util.h"
 
 static int ctl, failed;
-
-static int parse_bdf(const char *s, struct p2ptest_pci_addr *a)
-{
-	unsigned int dom, bus, dev, fn;
-
-	if (sscanf(s, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
-		return -1;
-	memset(a, 0, sizeof(*a));
-	a->domain = dom;
-	a->bus = (uint8_t)bus;
-	a->devfn = (uint8_t)(dev << 3 | fn);
-	return 0;
-}
 
 static void expect(const char *name, int ret, int want)
 {

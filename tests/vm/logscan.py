@@ -3,6 +3,10 @@
 Any WARN, BUG, Oops, KASAN/UBSAN/KFENCE report, lockdep splat, DMA-API
 debug error, DMAR/IOMMU fault, kmemleak report or panic fails the run,
 unless the plan declared it expected (tests/vm/guestlib.sh: expect_log).
+
+kmemleak_ours() reads the report of the kmemleak scan the guest runs at
+the end of every VM run (tests/vm/init) and keeps the leaks whose
+allocation backtrace passes through this project's code.
 """
 import re
 import sys
@@ -30,6 +34,34 @@ BAD = [
     r"rcu: INFO: .* stall",
 ]
 _BAD = re.compile("|".join(f"(?:{p})" for p in BAD))
+
+# Functions and modules of this project: the overlay's kernel files, the
+# test modules, and what the patches add to 6.1's own files.
+OURS = [
+    r"\[(p2ptest|p2pdma_\w*kunit|dmabuf_\w*kunit|dma_\w*kunit|iommu_spy|dma_map_bench)\]",
+    r"\bp2ptest_", r"\bdma_buf_phys", r"\bdma_buf_\w*_vec", r"\bdma_buf_free_sgt",
+    r"\bdma_iova_", r"\bdma_map_phys", r"\bdma_unmap_phys", r"\bp2pdma_",
+    r"\bpcim?_p2pdma_", r"\biommu_map_nosync", r"\biommu_sync_map",
+]
+_OURS = re.compile("|".join(OURS))
+
+
+def kmemleak_ours(report):
+    """Split a kmemleak report into leaks; return those through our code.
+
+    Each leak is returned as its first line plus the backtrace's function
+    names, joined by " < ".
+    """
+    leaks = re.split(r"\n(?=unreferenced object )", report.strip())
+    ours = []
+    for leak in leaks:
+        if not leak.startswith("unreferenced object "):
+            continue
+        trace = leak.partition("backtrace:")[2]
+        if _OURS.search(trace):
+            funcs = re.findall(r"\] (\S+?)\+0x", trace)
+            ours.append(leak.splitlines()[0].strip() + ": " + " < ".join(funcs))
+    return ours
 
 
 def scan(lines, expected=()):

@@ -41,18 +41,18 @@ def _nvme(n, bus, run_dir, extra=""):
     img = f"{run_dir}/nvme{n}.img"
     write_namespace_image(img, n)
     return ["-drive", f"file={img},if=none,format=raw,id=nvm{n}",
-            "-device", f"nvme,serial=p2pnvme{n},cmb_size_mb={CMB_MB},bus={bus},"
+            "-device", f"nvme,id=nvme{n},serial=p2pnvme{n},cmb_size_mb={CMB_MB},bus={bus},"
                        f"drive=nvm{n}{extra}"]
 
 
 def _edu(bus):
-    return ["-device", f"edu,bus={bus},dma_mask=0xffffffffffffffff"]
+    return ["-device", f"edu,id=edu0,bus={bus},dma_mask=0xffffffffffffffff"]
 
 
 def _ivshmem(bus, run_dir):
     return ["-object", f"memory-backend-file,id=shm0,mem-path={run_dir}/ivshmem.bin,"
                        f"size={IVSHMEM_SIZE},share=on",
-            "-device", f"ivshmem-plain,memdev=shm0,bus={bus}"]
+            "-device", f"ivshmem-plain,id=ivshmem0,memdev=shm0,bus={bus}"]
 
 
 def switch(run_dir):

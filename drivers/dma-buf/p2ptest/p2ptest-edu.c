@@ -46,7 +46,8 @@ static int edu_xfer(struct p2ptest_dev *pd, u64 src, u64 dst, size_t len, bool t
  * @len: at most P2PTEST_MAX_TRANSFER
  * @to_buffer: true: @buf -> edu -> @addr; false: @addr -> edu -> @buf
  *
- * Return: 0, -ENODEV when the device was unbound, -ETIMEDOUT.
+ * Return: 0, -ENODEV when the device was unbound, -EBUSY while it is being
+ * reset, -ETIMEDOUT.
  */
 int p2ptest_edu_dma(struct p2ptest_dev *pd, dma_addr_t addr, void *buf, size_t len,
 		    bool to_buffer)
@@ -56,6 +57,8 @@ int p2ptest_edu_dma(struct p2ptest_dev *pd, dma_addr_t addr, void *buf, size_t l
 	mutex_lock(&pd->dma_lock);
 	if (pd->gone || !pd->edu) {
 		ret = -ENODEV;
+	} else if (pd->resetting) {
+		ret = -EBUSY;
 	} else if (to_buffer) {
 		memcpy(pd->staging, buf, len);
 		ret = edu_xfer(pd, pd->staging_dma, EDU_BUF, len, false);

@@ -129,7 +129,9 @@ static void p2ptest_remove(struct pci_dev *pdev)
 /*
  * A reset (sysfs "reset", pci_reset_function()) takes the device's memory
  * away for its duration: its exports are revoked until it is done, and it
- * runs no DMA meanwhile.
+ * starts no DMA meanwhile. @dma_lock is not held across the reset: a slot
+ * reset takes the hotplug controller's reset lock, which an unplug holds
+ * while it unbinds us, and our remove() takes @dma_lock.
  */
 static void p2ptest_reset_prepare(struct pci_dev *pdev)
 {
@@ -137,13 +139,18 @@ static void p2ptest_reset_prepare(struct pci_dev *pdev)
 
 	/* Revoking takes reservation locks, which a transfer holds before it. */
 	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_RESET, true, "reset");
+	/* Waits for a DMA under way. */
 	mutex_lock(&pd->dma_lock);
+	pd->resetting = true;
+	mutex_unlock(&pd->dma_lock);
 }
 
 static void p2ptest_reset_done(struct pci_dev *pdev)
 {
 	struct p2ptest_dev *pd = pci_get_drvdata(pdev);
 
+	mutex_lock(&pd->dma_lock);
+	pd->resetting = false;
 	mutex_unlock(&pd->dma_lock);
 	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_RESET, false, "reset done");
 }

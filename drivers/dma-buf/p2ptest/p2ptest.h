@@ -20,7 +20,8 @@ struct p2ptest_dev {
 	void __iomem *edu;		/* BAR 0 of a QEMU edu device, else NULL */
 	void *staging;			/* edu: system memory the data passes through */
 	dma_addr_t staging_dma;
-	struct mutex dma_lock;		/* one DMA at a time, none in a reset */
+	struct mutex dma_lock;		/* one DMA at a time; guards the flags */
+	bool resetting;			/* between reset_prepare and reset_done */
 	bool gone;
 	struct list_head node;
 	struct kref ref;

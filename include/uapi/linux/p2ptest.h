@@ -89,7 +89,8 @@ struct p2ptest_import {
  * offset of the buffer, to (TO_BUFFER, from data) or from (FROM_BUFFER,
  * into data) the buffer, by DMA; an import its exporter revoked and
  * restored since is mapped again first. Errors: ENOENT (no such handle),
- * ENODEV (revoked, or the client unbound), EINVAL (direction, flags, reserved, length 0 or above
+ * ENODEV (revoked, or the client unbound), EBUSY (the client is being
+ * reset), EINVAL (direction, flags, reserved, length 0 or above
  * P2PTEST_MAX_TRANSFER, a range outside the buffer or across two DMA
  * ranges), EOPNOTSUPP (the client is not a DMA engine p2ptest drives: the
  * QEMU edu device), ETIMEDOUT, EFAULT.

@@ -1,0 +1,888 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dmabuf_p2p: dma-bufs of PCI BAR ranges exported by /dev/p2ptest
+ * (include/uapi/linux/p2ptest.h), imported by a client device that DMAs
+ * to and from them, revoked, hot-unplugged; and a system-memory dma-buf
+ * from vgem imported the same way.
+ *
+ * Devices, found in sysfs unless named in the environment:
+ *   P2PTEST_PROVIDER=BDF   default: the first ivshmem (1af4:1110)
+ *   P2PTEST_CLIENT=BDF     default: the first QEMU edu (1234:11e8), the only
+ *                          DMA engine /dev/p2ptest drives
+ *   the two first QEMU NVMe controllers (1b36:0010), for the bus-address route
+ * The provider's largest memory BAR is exported. Every device is bound to
+ * the p2ptest driver (driver_override) for the run. The fixture adds the
+ * host bridge (0000:00:00.0) to p2pdma's allow-list and puts the list back
+ * at the end. hot-unplug and hot-unplug-client need the QEMU harness:
+ * IGT_QMP_DIR (a folder the host watches: "request" holds "unplug ID" or
+ * "replug ID", the host writes "reply") and P2PTEST_PROVIDER_QEMU_ID or
+ * P2PTEST_CLIENT_QEMU_ID; sysfs-remove-* use sysfs "remove" and a rescan.
+ *
+ * Every byte DMA'd is checked against a seeded pattern through the
+ * buffer's mmap (or vgem's), and all-0xff or all-zero data is named as such.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <xf86drm.h>
+#include <linux/p2ptest.h>
+
+#include "igt.h"
+
+#define SYSPCI		"/sys/bus/pci/devices"
+#define ALLOWLIST	"/sys/module/p2pdma/parameters/host_bridge_allowlist"
+#define EXPLAIN		"/sys/kernel/debug/p2pdma/explain"
+#define BUFINFO		"/sys/kernel/debug/dma_buf/bufinfo"
+#define BUF_SIZE	8192
+#define XFER		P2PTEST_MAX_TRANSFER
+
+struct dev {
+	char bdf[16];
+	struct p2ptest_pci_addr addr;
+	int bar;
+	uint64_t bar_size;
+};
+
+static int ctl = -1;
+static struct dev prov, client, nvme[2];
+static int nr_nvme;
+static char saved_allowlist[512];
+
+/* sysfs */
+
+static int sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int sysfs_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static bool dev_present(const char *bdf)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SYSPCI "/%s", bdf);
+	return access(path, F_OK) == 0;
+}
+
+static void set_addr(struct dev *d)
+{
+	unsigned int dom, bus, slot, fn;
+
+	igt_assert_eq(sscanf(d->bdf, "%x:%x:%x.%u", &dom, &bus, &slot, &fn), 4);
+	memset(&d->addr, 0, sizeof(d->addr));
+	d->addr.domain = dom;
+	d->addr.bus = (uint8_t)bus;
+	d->addr.devfn = (uint8_t)(slot << 3 | fn);
+}
+
+/* The largest memory BAR of @d, from its sysfs "resource" file. */
+static void find_bar(struct dev *d)
+{
+	char path[128], line[128];
+	unsigned long long start, end, flags;
+	FILE *f;
+	int bar = 0;
+
+	snprintf(path, sizeof(path), SYSPCI "/%s/resource", d->bdf);
+	f = fopen(path, "r");
+	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
+	d->bar = -1;
+	d->bar_size = 0;
+	while (bar < 6 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) == 3 &&
+		    (flags & 0x200) && end > start && end - start + 1 > d->bar_size) {
+			d->bar = bar;
+			d->bar_size = end - start + 1;
+		}
+		bar++;
+	}
+	fclose(f);
+	igt_assert_f(d->bar >= 0, "%s has no memory BAR\n", d->bdf);
+}
+
+/* The @index-th device (sorted by name) with @id "0xVVVV:0xDDDD", or @env's. */
+static bool find_dev(const char *env, const char *id, int index, struct dev *d)
+{
+	struct dirent **names;
+	char path[300], vendor[16], device[16], both[40];
+	int n, i, found = 0;
+
+	if (env && getenv(env)) {
+		snprintf(d->bdf, sizeof(d->bdf), "%s", getenv(env));
+		return dev_present(d->bdf);
+	}
+	n = scandir(SYSPCI, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), SYSPCI "/%s/vendor", names[i]->d_name);
+		if (!sysfs_read(path, vendor, sizeof(vendor))) {
+			snprintf(path, sizeof(path), SYSPCI "/%s/device", names[i]->d_name);
+			if (!sysfs_read(path, device, sizeof(device))) {
+				snprintf(both, sizeof(both), "%s:%s", vendor, device);
+				if (!strcmp(both, id) && found++ == index)
+					snprintf(d->bdf, sizeof(d->bdf), "%.15s", names[i]->d_name);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	return found > index;
+}
+
+/* Whether @bdf is bound to the p2ptest driver. */
+static bool on_p2ptest(const char *bdf)
+{
+	char path[160], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYSPCI "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	return !strcmp(strrchr(link, '/') + 1, "p2ptest");
+}
+
+/* Bind @d to the p2ptest driver, taking it from its driver if it has one. */
+static void bind_p2ptest(struct dev *d)
+{
+	char path[160];
+	int i, err;
+
+	set_addr(d);
+	find_bar(d);
+	if (on_p2ptest(d->bdf))
+		return;
+	snprintf(path, sizeof(path), SYSPCI "/%s/driver", d->bdf);
+	if (!access(path, F_OK)) {
+		snprintf(path, sizeof(path), SYSPCI "/%s/driver/unbind", d->bdf);
+		igt_assert_eq(sysfs_write(path, d->bdf), 0);
+	}
+	snprintf(path, sizeof(path), SYSPCI "/%s/driver_override", d->bdf);
+	igt_assert_eq(sysfs_write(path, "p2ptest"), 0);
+	/*
+	 * A device just hot-added is in sysfs before the PCI core lets drivers
+	 * match it (bind: ENODEV); it then binds by its override by itself.
+	 */
+	for (i = 0; i < 100; i++) {
+		err = sysfs_write("/sys/bus/pci/drivers/p2ptest/bind", d->bdf);
+		if (err != -ENODEV || on_p2ptest(d->bdf))
+			break;
+		usleep(100000);
+	}
+	igt_assert_f(!err || on_p2ptest(d->bdf), "%s: bind to p2ptest: %s\n", d->bdf,
+		     strerror(-err));
+}
+
+/* Trust the host bridge above everything, in addition to what was trusted. */
+static void allow_host_bridge(void)
+{
+	char vendor[16], device[16], list[600];
+
+	igt_assert_eq(sysfs_read(SYSPCI "/0000:00:00.0/vendor", vendor, sizeof(vendor)), 0);
+	igt_assert_eq(sysfs_read(SYSPCI "/0000:00:00.0/device", device, sizeof(device)), 0);
+	snprintf(list, sizeof(list), "%s%s%s:%s", saved_allowlist,
+		 saved_allowlist[0] ? "," : "", vendor + 2, device + 2);
+	igt_assert_eq(sysfs_write(ALLOWLIST, list), 0);
+}
+
+/* The kernel's verdict for @a's memory and client @b, from debugfs. */
+static void kernel_verdict(const char *a, const char *b, char *verdict, size_t len)
+{
+	char q[64], out[4096], *v;
+	ssize_t n;
+	int fd;
+
+	/* The explanation is read back from the file the query was written to. */
+	snprintf(q, sizeof(q), "%s %s", a, b);
+	fd = open(EXPLAIN, O_RDWR);
+	igt_assert_f(fd >= 0, "%s: %s\n", EXPLAIN, strerror(errno));
+	igt_assert_eq(write(fd, q, strlen(q)), (int)strlen(q));
+	n = pread(fd, out, sizeof(out) - 1, 0);
+	close(fd);
+	igt_assert(n > 0);
+	out[n] = '\0';
+	v = strstr(out, "\nverdict ");
+	igt_assert_f(v, "no verdict line in %s\n", EXPLAIN);
+	v += strlen("\nverdict ");
+	snprintf(verdict, len, "%.*s", (int)strcspn(v, " \n"), v);
+}
+
+/* The kernel log since open_kmsg(). */
+
+static int open_kmsg(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	igt_assert_f(fd >= 0, "/dev/kmsg: %s\n", strerror(errno));
+	lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static bool kmsg_has(int fd, const char *what)
+{
+	char rec[4096];
+	ssize_t n;
+	bool found = false;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		igt_debug("kmsg: %s", rec);
+		found |= strstr(rec, what) != NULL;
+	}
+	return found;
+}
+
+/* Patterns */
+
+static uint8_t pattern_byte(uint64_t seed, size_t i)
+{
+	uint64_t z = seed + (i / 8 + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return (uint8_t)(z >> (i % 8 * 8));
+}
+
+static void fill(volatile uint8_t *p, size_t len, uint64_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = pattern_byte(seed, i);
+}
+
+static void check(const volatile uint8_t *p, size_t len, uint64_t seed, const char *what)
+{
+	size_t bad = 0, first = 0, ff = 0, zero = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		ff += p[i] == 0xff;
+		zero += p[i] == 0;
+		if (p[i] != pattern_byte(seed, i) && !bad++)
+			first = i;
+	}
+	igt_assert_f(!bad, "%s: %zu of %zu bytes differ from seed %#llx, first at %zu%s\n",
+		     what, bad, len, (unsigned long long)seed, first,
+		     ff == len ? " (all 0xff: the read hit nothing)" :
+		     zero == len ? " (all zero)" : "");
+}
+
+/* /dev/p2ptest */
+
+static int export_ranges(const struct dev *d, const struct p2ptest_range *r, uint32_t nr)
+{
+	struct p2ptest_export e = {
+		.provider = d->addr, .bar = (uint32_t)d->bar, .nr_ranges = nr,
+		.ranges = (uint64_t)(uintptr_t)r,
+	};
+
+	if (igt_ioctl(ctl, P2PTEST_IOC_EXPORT, &e))
+		return -errno;
+	return e.fd;
+}
+
+static int export_buf(const struct dev *d, uint64_t off, uint64_t len)
+{
+	struct p2ptest_range r = { .offset = off, .length = len };
+	int fd = export_ranges(d, &r, 1);
+
+	igt_assert_f(fd >= 0, "export of %s BAR %d [%#llx, +%#llx): %s\n", d->bdf, d->bar,
+		     (unsigned long long)off, (unsigned long long)len, strerror(-fd));
+	return fd;
+}
+
+static int import_buf(int fd, const struct dev *d, struct p2ptest_import *imp)
+{
+	memset(imp, 0, sizeof(*imp));
+	imp->dmabuf_fd = fd;
+	imp->client = d->addr;
+	return igt_ioctl(ctl, P2PTEST_IOC_IMPORT, imp) ? -errno : 0;
+}
+
+static uint32_t import_ok(int fd, const struct dev *d)
+{
+	struct p2ptest_import imp;
+	int ret = import_buf(fd, d, &imp);
+
+	igt_assert_f(!ret, "import for %s: %s\n", d->bdf, strerror(-ret));
+	return imp.handle;
+}
+
+static void unimport(uint32_t handle)
+{
+	struct p2ptest_handle h = { .handle = handle };
+
+	do_ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
+}
+
+static int transfer(uint32_t handle, uint32_t dir, uint64_t off, void *data, uint64_t len)
+{
+	struct p2ptest_transfer t = {
+		.handle = handle, .direction = dir, .offset = off, .length = len,
+		.data = (uint64_t)(uintptr_t)data,
+	};
+
+	return igt_ioctl(ctl, P2PTEST_IOC_TRANSFER, &t) ? -errno : 0;
+}
+
+static int revoke_buf(int fd, bool restore)
+{
+	struct p2ptest_revoke r = { .dmabuf_fd = fd, .restore = restore };
+
+	return igt_ioctl(ctl, P2PTEST_IOC_REVOKE, &r) ? -errno : 0;
+}
+
+static uint8_t *map_buf(int fd, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	igt_assert_f(p != MAP_FAILED, "mmap of the dma-buf: %s\n", strerror(errno));
+	return p;
+}
+
+/*
+ * The client DMAs a pattern for @seed into [off, off + XFER) of the import,
+ * checked through @view (the buffer's CPU mapping); then DMAs out what the
+ * CPU wrote there for @seed + 1 and checks what came back.
+ */
+static void dma_both_ways(uint32_t handle, volatile uint8_t *view, uint64_t off, uint64_t seed)
+{
+	static uint8_t data[XFER];
+	int ret;
+
+	fill(data, XFER, seed);
+	ret = transfer(handle, P2PTEST_TO_BUFFER, off, data, XFER);
+	igt_assert_f(!ret, "DMA into the buffer at %#llx: %s\n", (unsigned long long)off,
+		     strerror(-ret));
+	check(view + off, XFER, seed, "bytes the client wrote, read by the CPU");
+
+	fill(view + off, XFER, seed + 1);
+	memset(data, 0, sizeof(data));
+	ret = transfer(handle, P2PTEST_FROM_BUFFER, off, data, XFER);
+	igt_assert_f(!ret, "DMA out of the buffer at %#llx: %s\n", (unsigned long long)off,
+		     strerror(-ret));
+	check(data, XFER, seed + 1, "bytes the CPU wrote, read by the client");
+}
+
+static int count_phys_bufs(void)
+{
+	char line[512];
+	FILE *f = fopen(BUFINFO, "r");
+	int n = 0;
+
+	igt_assert_f(f, "%s: %s\n", BUFINFO, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "dma_buf_phys") != NULL;
+	fclose(f);
+	return n;
+}
+
+/* The Command register of @d: memory decode on or off. */
+static void set_decode(const struct dev *d, bool on)
+{
+	char path[128];
+	uint16_t cmd;
+	int fd;
+
+	snprintf(path, sizeof(path), SYSPCI "/%s/config", d->bdf);
+	fd = open(path, O_RDWR);
+	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
+	igt_assert_eq(pread(fd, &cmd, 2, 4), 2);
+	cmd = on ? cmd | 0x2 : cmd & ~0x2;
+	igt_assert_eq(pwrite(fd, &cmd, 2, 4), 2);
+	close(fd);
+}
+
+/* Ask the QEMU harness to unplug or replug device @id; wait for its answer. */
+static void qmp(const char *verb, const char *id)
+{
+	char req[300], tmp[310], reply[300], msg[256];
+	const char *dir = getenv("IGT_QMP_DIR");
+	FILE *f;
+	int i;
+
+	snprintf(req, sizeof(req), "%s/request", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", req);
+	snprintf(reply, sizeof(reply), "%s/reply", dir);
+	unlink(reply);
+	f = fopen(tmp, "w");
+	igt_assert_f(f, "%s: %s\n", tmp, strerror(errno));
+	fprintf(f, "%s %s\n", verb, id);
+	igt_assert_eq(fclose(f), 0);
+	igt_assert_eq(rename(tmp, req), 0);
+	for (i = 0; i < 900 && access(reply, F_OK); i++)
+		usleep(100000);
+	igt_assert_f(!sysfs_read(reply, msg, sizeof(msg)), "no answer to \"%s %s\"\n", verb, id);
+	igt_assert_f(!strcmp(msg, "ok"), "%s %s: %s\n", verb, id, msg);
+	unlink(reply);
+}
+
+static void wait_present(const char *bdf, bool present)
+{
+	int i;
+
+	for (i = 0; i < 600 && dev_present(bdf) != present; i++)
+		usleep(100000);
+	igt_assert_f(dev_present(bdf) == present, "%s still %s after 60 s\n", bdf,
+		     present ? "absent" : "present");
+}
+
+enum unplug { UNPLUG_QMP, UNPLUG_SYSFS };
+
+/*
+ * Take @victim (the provider or the client) away while a buffer of the
+ * provider is imported, mapped and has carried DMA: through QEMU
+ * (device_del; the QEMU id is in environment variable @qemu_id_env) or
+ * through sysfs "remove". The import then fails with ENODEV and unimports
+ * cleanly; the device comes back (device_add, or a bus rescan) and a new
+ * import carries verified DMA.
+ */
+static void unplug_while_mapped(struct dev *victim, enum unplug how, const char *qemu_id_env)
+{
+	const char *id = qemu_id_env ? getenv(qemu_id_env) : NULL;
+	struct p2ptest_import imp;
+	uint8_t scratch[64] = { 0 };
+	char path[160];
+	volatile uint8_t *view;
+	int fd, kmsg = -1;
+	uint32_t h;
+
+	if (how == UNPLUG_QMP)
+		igt_require_f(getenv("IGT_QMP_DIR") && id,
+			      "needs the QEMU harness (IGT_QMP_DIR, %s)\n", qemu_id_env);
+	fd = export_buf(&prov, 0, BUF_SIZE);
+	view = map_buf(fd, BUF_SIZE);
+	h = import_ok(fd, &client);
+	dma_both_ways(h, view, 0, 0x9109);
+	munmap((void *)view, BUF_SIZE);
+	if (victim == &prov)
+		kmsg = open_kmsg();
+	if (how == UNPLUG_QMP) {
+		qmp("unplug", id);
+	} else {
+		snprintf(path, sizeof(path), SYSPCI "/%s/remove", victim->bdf);
+		igt_assert_eq(sysfs_write(path, "1"), 0);
+	}
+	wait_present(victim->bdf, false);
+	if (victim == &prov) {
+		igt_assert(kmsg_has(kmsg, "unbound: 1 exported buffer(s) revoked"));
+		close(kmsg);
+	}
+	igt_assert_eq(transfer(h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)), -ENODEV);
+	igt_assert_eq(import_buf(fd, &client, &imp), -ENODEV);
+	unimport(h);
+	close(fd);
+	igt_assert_eq(count_phys_bufs(), 0);
+
+	/* The device comes back and works as before. */
+	if (how == UNPLUG_QMP)
+		qmp("replug", id);
+	else
+		igt_assert_eq(sysfs_write("/sys/bus/pci/rescan", "1"), 0);
+	wait_present(victim->bdf, true);
+	bind_p2ptest(victim);
+	fd = export_buf(&prov, 0, BUF_SIZE);
+	view = map_buf(fd, BUF_SIZE);
+	h = import_ok(fd, &client);
+	dma_both_ways(h, view, 4096, 0x9110);
+	unimport(h);
+	munmap((void *)view, BUF_SIZE);
+	close(fd);
+}
+
+/* vgem through libdrm */
+
+static int open_vgem(void)
+{
+	char path[32];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		drmVersionPtr v;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		if (v && !strcmp(v->name, "vgem")) {
+			drmFreeVersion(v);
+			return fd;
+		}
+		drmFreeVersion(v);
+		close(fd);
+	}
+	return -1;
+}
+
+/* One bad argument each; bar 0xff: "the provider's BAR", off ~0: "its last page". */
+static const struct {
+	const char *name;
+	uint32_t bar, flags, reserved, nr;
+	uint64_t off, len;
+	int err;
+} bad_exports[] = {
+	{ "zero-length", 0xff, 0, 0, 1, 0, 0, EINVAL },
+	{ "unaligned-offset", 0xff, 0, 0, 1, 100, 4096, EINVAL },
+	{ "unaligned-length", 0xff, 0, 0, 1, 0, 100, EINVAL },
+	{ "offset-overflow", 0xff, 0, 0, 1, ~4095ULL, 8192, EOVERFLOW },
+	{ "past-the-bar", 0xff, 0, 0, 1, ~0ULL, 8192, ERANGE },
+	{ "no-ranges", 0xff, 0, 0, 0, 0, 4096, EINVAL },
+	{ "too-many-ranges", 0xff, 0, 0, P2PTEST_MAX_RANGES + 1, 0, 4096, E2BIG },
+	{ "bar-index", 6, 0, 0, 1, 0, 4096, EINVAL },
+	{ "unknown-flag", 0xff, 1, 0, 1, 0, 4096, EINVAL },
+	{ "reserved-field", 0xff, 0, 1, 1, 0, 4096, EINVAL },
+};
+
+/* A BAR index @d does not have, or -1. */
+static int absent_bar(const struct dev *d)
+{
+	char path[128], line[128];
+	unsigned long long start, end, flags;
+	int bar = 0, absent = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), SYSPCI "/%s/resource", d->bdf);
+	f = fopen(path, "r");
+	igt_assert(f);
+	while (bar < 6 && absent < 0 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) == 3 && !flags)
+			absent = bar;
+		bar++;
+	}
+	fclose(f);
+	return absent;
+}
+
+igt_main
+{
+	static struct p2ptest_range ranges[P2PTEST_MAX_RANGES + 1];
+	static uint8_t scratch[64];
+	struct p2ptest_import imp;
+	uint32_t h;
+	uint8_t *view;
+	int fd, kmsg, ret;
+
+	igt_fixture {
+		igt_require_f(geteuid() == 0, "/dev/p2ptest needs CAP_SYS_ADMIN\n");
+		ctl = open("/dev/p2ptest", O_RDWR | O_CLOEXEC);
+		igt_require_f(ctl >= 0, "/dev/p2ptest: %s (modprobe p2ptest)\n", strerror(errno));
+		igt_require_f(find_dev("P2PTEST_PROVIDER", "0x1af4:0x1110", 0, &prov),
+			      "no provider: set P2PTEST_PROVIDER or add an ivshmem device\n");
+		igt_require_f(find_dev("P2PTEST_CLIENT", "0x1234:0x11e8", 0, &client),
+			      "no client: set P2PTEST_CLIENT or add a QEMU edu device\n");
+		bind_p2ptest(&prov);
+		bind_p2ptest(&client);
+		while (nr_nvme < 2 && find_dev(NULL, "0x1b36:0x0010", nr_nvme, &nvme[nr_nvme]))
+			nr_nvme++;
+		igt_assert_eq(sysfs_read(ALLOWLIST, saved_allowlist, sizeof(saved_allowlist)), 0);
+		allow_host_bridge();
+		igt_info("provider %s BAR %d (%llu KiB), client %s\n", prov.bdf, prov.bar,
+			 (unsigned long long)prov.bar_size >> 10, client.bdf);
+	}
+
+	igt_subtest("export-bar") {
+		struct p2ptest_range r[3] = {
+			{ 0, 4096 }, { 8192, 4096 }, { prov.bar_size - 4096, 4096 },
+		};
+
+		fd = export_buf(&prov, 0, 65536);
+		igt_assert_eq_u64(lseek(fd, 0, SEEK_END), 65536);
+		close(fd);
+		fd = export_ranges(&prov, r, 3);
+		igt_assert_f(fd >= 0, "export of 3 ranges: %s\n", strerror(-fd));
+		igt_assert_eq_u64(lseek(fd, 0, SEEK_END), 3 * 4096);
+		close(fd);
+	}
+
+	igt_subtest_with_dynamic("export-invalid") {
+		static struct p2ptest_export e;
+		static size_t i;	/* static: kept across a failed dynamic subtest's longjmp */
+
+		for (i = 0; i < sizeof(bad_exports) / sizeof(bad_exports[0]); i++) {
+			igt_dynamic(bad_exports[i].name) {
+				uint64_t off = bad_exports[i].off;
+
+				if (off == ~0ULL)
+					off = prov.bar_size - 4096;
+				for (size_t r = 0; r <= P2PTEST_MAX_RANGES; r++) {
+					ranges[r].offset = off;
+					ranges[r].length = bad_exports[i].len;
+				}
+				e = (struct p2ptest_export){
+					.provider = prov.addr, .bar = bad_exports[i].bar,
+					.flags = bad_exports[i].flags,
+					.reserved = bad_exports[i].reserved,
+					.nr_ranges = bad_exports[i].nr,
+					.ranges = (uint64_t)(uintptr_t)ranges,
+				};
+				if (e.bar == 0xff)
+					e.bar = (uint32_t)prov.bar;
+				do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, bad_exports[i].err);
+			}
+		}
+		igt_dynamic("absent-bar") {
+			int bar = absent_bar(&prov);
+
+			igt_require_f(bar >= 0, "%s has all six BARs\n", prov.bdf);
+			ranges[0] = (struct p2ptest_range){ 0, 4096 };
+			e = (struct p2ptest_export){ .provider = prov.addr, .bar = (uint32_t)bar,
+				.nr_ranges = 1, .ranges = (uint64_t)(uintptr_t)ranges };
+			do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, ENXIO);
+		}
+		igt_dynamic("bad-pointer") {
+			e = (struct p2ptest_export){ .provider = prov.addr, .bar = (uint32_t)prov.bar,
+				.nr_ranges = 1, .ranges = 16 };
+			do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, EFAULT);
+		}
+		igt_dynamic("unbound-device") {
+			e = (struct p2ptest_export){ .bar = (uint32_t)prov.bar, .nr_ranges = 1,
+				.ranges = (uint64_t)(uintptr_t)ranges };
+			e.provider = prov.addr;
+			e.provider.bus = 0x7f;
+			ranges[0] = (struct p2ptest_range){ 0, 4096 };
+			do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, ENODEV);
+		}
+	}
+
+	igt_subtest("mmap") {
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		view = map_buf(fd, BUF_SIZE);
+		fill(view, BUF_SIZE, 0x3a11);
+		igt_assert_eq(munmap(view, BUF_SIZE), 0);
+		view = map_buf(fd, BUF_SIZE);
+		check(view, BUF_SIZE, 0x3a11, "BAR bytes through a second mapping");
+		munmap(view, BUF_SIZE);
+		close(fd);
+		/* Another buffer of the same range shows the same memory. */
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		view = map_buf(fd, BUF_SIZE);
+		check(view, BUF_SIZE, 0x3a11, "BAR bytes through another buffer");
+		munmap(view, BUF_SIZE);
+		close(fd);
+	}
+
+	igt_subtest("import-dma-host-bridge") {
+		char verdict[32];
+
+		kernel_verdict(prov.bdf, client.bdf, verdict, sizeof(verdict));
+		igt_require_f(!strcmp(verdict, "THRU_HOST_BRIDGE"),
+			      "%s -> %s is %s here\n", prov.bdf, client.bdf, verdict);
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		view = map_buf(fd, BUF_SIZE);
+		igt_assert_eq(import_buf(fd, &client, &imp), 0);
+		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_HOST_BRIDGE);
+		igt_info("route HOST_BRIDGE, %u DMA range(s), one IOVA: %s\n", imp.nr_vecs,
+			 imp.iova ? "yes" : "no");
+		dma_both_ways(imp.handle, view, 0, 0x1001);
+		dma_both_ways(imp.handle, view, 4096, 0x2002);
+		unimport(imp.handle);
+		munmap(view, BUF_SIZE);
+		close(fd);
+	}
+
+	igt_subtest("import-bus-addr") {
+		char verdict[32];
+
+		igt_require_f(nr_nvme == 2, "two QEMU NVMe controllers needed\n");
+		kernel_verdict(nvme[0].bdf, nvme[1].bdf, verdict, sizeof(verdict));
+		igt_require_f(!strcmp(verdict, "BUS_ADDR"), "%s -> %s is %s here\n",
+			      nvme[0].bdf, nvme[1].bdf, verdict);
+		bind_p2ptest(&nvme[0]);
+		bind_p2ptest(&nvme[1]);
+		fd = export_buf(&nvme[0], 0, 65536);
+		igt_assert_eq(import_buf(fd, &nvme[1], &imp), 0);
+		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_BUS_ADDR);
+		igt_assert_eq_u32(imp.nr_vecs, 1);
+		/* An NVMe controller is not a DMA engine p2ptest drives. */
+		igt_assert_eq(transfer(imp.handle, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)), -EOPNOTSUPP);
+		unimport(imp.handle);
+		close(fd);
+	}
+
+	igt_subtest("import-refused") {
+		/* An empty write() would never reach the parameter: "\n" clears it. */
+		igt_assert_eq(sysfs_write(ALLOWLIST, "\n"), 0);
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		kmsg = open_kmsg();
+		ret = import_buf(fd, &client, &imp);
+		allow_host_bridge();
+		igt_assert_eq(ret, -EREMOTEIO);
+		igt_assert_f(kmsg_has(kmsg, "p2pdma: peer-to-peer DMA to"),
+			     "the refusal's explanation is not in the kernel log\n");
+		close(kmsg);
+		close(fd);
+	}
+
+	igt_subtest("import-vgem") {
+		struct drm_mode_create_dumb create = { .width = 1024, .height = 2, .bpp = 32 };
+		struct drm_mode_map_dumb map = {};
+		int card = open_vgem(), prime;
+
+		igt_require_f(card >= 0, "no vgem device (CONFIG_DRM_VGEM)\n");
+		do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &create);
+		igt_assert_eq_u64(create.size, BUF_SIZE);
+		igt_assert_eq(drmPrimeHandleToFD(card, create.handle, DRM_CLOEXEC | DRM_RDWR,
+						 &prime), 0);
+		map.handle = create.handle;
+		do_ioctl(card, DRM_IOCTL_MODE_MAP_DUMB, &map);
+		view = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, card,
+			    (off_t)map.offset);
+		igt_assert(view != MAP_FAILED);
+		igt_assert_eq(import_buf(prime, &client, &imp), 0);
+		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_SYSTEM);
+		dma_both_ways(imp.handle, view, 0, 0x7e01);
+		dma_both_ways(imp.handle, view, 4096, 0x7e02);
+		unimport(imp.handle);
+		munmap(view, BUF_SIZE);
+		close(prime);
+		close(card);
+	}
+
+	igt_subtest("revoke-while-mapped") {
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		view = map_buf(fd, BUF_SIZE);
+		h = import_ok(fd, &client);
+		dma_both_ways(h, view, 0, 0x4e01);
+		igt_assert_eq(revoke_buf(fd, false), 0);
+		igt_assert_eq(transfer(h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)), -ENODEV);
+		igt_assert_eq(revoke_buf(fd, true), 0);
+		munmap(view, BUF_SIZE);
+		view = map_buf(fd, BUF_SIZE);
+		dma_both_ways(h, view, 4096, 0x4e02);
+		unimport(h);
+		munmap(view, BUF_SIZE);
+		close(fd);
+	}
+
+	igt_subtest("map-after-revoke") {
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		igt_assert_eq(revoke_buf(fd, false), 0);
+		igt_assert_eq(import_buf(fd, &client, &imp), -ENODEV);
+		igt_assert_eq(revoke_buf(fd, true), 0);
+		h = import_ok(fd, &client);
+		unimport(h);
+		close(fd);
+	}
+
+	igt_subtest("several-importers") {
+		uint32_t hs[4];
+		int i;
+
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		view = map_buf(fd, BUF_SIZE);
+		for (i = 0; i < 4; i++)
+			hs[i] = import_ok(fd, &client);
+		for (i = 0; i < 4; i++)
+			dma_both_ways(hs[i], view, (uint64_t)i * XFER, 0x5e00 + (uint64_t)i * 2);
+		igt_assert_eq(revoke_buf(fd, false), 0);
+		for (i = 0; i < 4; i++)
+			igt_assert_eq(transfer(hs[i], P2PTEST_FROM_BUFFER, 0, scratch, sizeof(scratch)), -ENODEV);
+		igt_assert_eq(revoke_buf(fd, true), 0);
+		munmap(view, BUF_SIZE);
+		view = map_buf(fd, BUF_SIZE);
+		for (i = 0; i < 4; i++) {
+			dma_both_ways(hs[i], view, (uint64_t)(3 - i) * XFER, 0x5f00 + (uint64_t)i * 2);
+			unimport(hs[i]);
+		}
+		munmap(view, BUF_SIZE);
+		close(fd);
+	}
+
+	igt_subtest("close-exporter-fd") {
+		static uint8_t data[XFER];
+		int before = count_phys_bufs();
+
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		h = import_ok(fd, &client);
+		close(fd);
+		/* The import keeps the buffer: it still works, both ways. */
+		igt_assert_eq(count_phys_bufs(), before + 1);
+		fill(data, XFER, 0xc105e);
+		igt_assert_eq(transfer(h, P2PTEST_TO_BUFFER, 2048, data, XFER), 0);
+		memset(data, 0, sizeof(data));
+		igt_assert_eq(transfer(h, P2PTEST_FROM_BUFFER, 2048, data, XFER), 0);
+		check(data, XFER, 0xc105e, "bytes DMA'd in and out after the exporter's close");
+		unimport(h);
+		igt_assert_eq(count_phys_bufs(), before);
+	}
+
+	igt_subtest("memory-decode-off") {
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		h = import_ok(fd, &client);
+		kmsg = open_kmsg();
+		set_decode(&prov, false);
+		ret = transfer(h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch));
+		igt_assert_eq(revoke_buf(fd, true), -EBUSY);
+		set_decode(&prov, true);
+		igt_assert_eq(ret, -ENODEV);
+		igt_assert(kmsg_has(kmsg, "memory decode off: 1 exported buffer(s) revoked"));
+		view = map_buf(fd, BUF_SIZE);
+		dma_both_ways(h, view, 0, 0xdec0);
+		unimport(h);
+		munmap(view, BUF_SIZE);
+		close(kmsg);
+		close(fd);
+	}
+
+	igt_subtest("reset") {
+		char path[128];
+
+		snprintf(path, sizeof(path), SYSPCI "/%s/reset", prov.bdf);
+		igt_require_f(access(path, W_OK) == 0, "%s cannot be reset\n", prov.bdf);
+		fd = export_buf(&prov, 0, BUF_SIZE);
+		h = import_ok(fd, &client);
+		kmsg = open_kmsg();
+		igt_assert_eq(sysfs_write(path, "1"), 0);
+		igt_assert(kmsg_has(kmsg, "reset: 1 exported buffer(s) revoked"));
+		view = map_buf(fd, BUF_SIZE);
+		dma_both_ways(h, view, 4096, 0x4e5e);
+		unimport(h);
+		munmap(view, BUF_SIZE);
+		close(kmsg);
+		close(fd);
+	}
+
+	igt_subtest("hot-unplug")
+		unplug_while_mapped(&prov, UNPLUG_QMP, "P2PTEST_PROVIDER_QEMU_ID");
+	igt_subtest("hot-unplug-client")
+		unplug_while_mapped(&client, UNPLUG_QMP, "P2PTEST_CLIENT_QEMU_ID");
+	igt_subtest("sysfs-remove-provider")
+		unplug_while_mapped(&prov, UNPLUG_SYSFS, NULL);
+	igt_subtest("sysfs-remove-client")
+		unplug_while_mapped(&client, UNPLUG_SYSFS, NULL);
+
+	igt_fixture {
+		igt_assert_eq(sysfs_write(ALLOWLIST, saved_allowlist[0] ? saved_allowlist : "\n"), 0);
+		close(ctl);
+	}
+}

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Seeded, bounded bad-input sweep of /dev/p2ptest and the P2PDMA knobs.
+ * Every call gets arguments drawn from edge values (0, 1, a page, the BAR
+ * size, the top of the address space, ...), live and dead file descriptors
+ * and handles, known and unknown devices; it must succeed or fail with an
+ * errno its interface documents (include/uapi/linux/p2ptest.h,
+ * Documentation/PCI/p2pdma-routing.rst). Then everything is closed and the
+ * kernel must hold no dma-buf of physical ranges, the client's IOMMU page
+ * table what it held before, and the allow-list what it said before.
+ *
+ *   p2ptest_fuzz SEED ITERATIONS PROVIDER-BDF BAR BAR-SIZE CLIENT-BDF
+ *
+ * Prints "not ok CALL: ..." per undocumented result, one line of counts per
+ * call kind, and exits 1 if anything was wrong. The same seed makes the
+ * same calls.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "p2ptest_util.h"
+
+#define ALLOWLIST	"/sys/module/p2pdma/parameters/host_bridge_allowlist"
+#define EXPLAIN		"/sys/kernel/debug/p2pdma/explain"
+#define MAX_FDS		8
+#define MAX_HANDLES	16
+
+enum call { EXPORT, IMPORT, TRANSFER, UNIMPORT, REVOKE, MMAP, UNKNOWN_IOCTL,
+	    ALLOW, EXPLAIN_Q, NR_CALLS };
+
+static const char *const call_name[NR_CALLS] = {
+	"export", "import", "transfer", "unimport", "revoke", "mmap", "unknown-ioctl",
+	"allowlist", "explain",
+};
+
+/* What each call may answer besides success. */
+static const int documented[NR_CALLS][9] = {
+	[EXPORT] = { ENODEV, EINVAL, ENXIO, E2BIG, EOVERFLOW, ERANGE, EFAULT },
+	[IMPORT] = { ENODEV, EREMOTEIO, EBADF, EINVAL, EMFILE, ENOMEM, EFAULT },
+	[TRANSFER] = { ENOENT, ENODEV, EBUSY, EINVAL, EOPNOTSUPP, ETIMEDOUT, EFAULT },
+	[UNIMPORT] = { ENOENT, EINVAL, EFAULT },
+	[REVOKE] = { EBADF, EINVAL, EBUSY, ETIMEDOUT, EFAULT },
+	[MMAP] = { EINVAL, EBADF, EACCES, ENODEV },
+	[UNKNOWN_IOCTL] = { ENOTTY },
+	[ALLOW] = { EINVAL },
+	[EXPLAIN_Q] = { EINVAL, ENODEV },
+};
+
+static uint64_t rng;
+static int ctl, failed;
+static struct p2ptest_pci_addr provider, client;
+static uint32_t bar;
+static uint64_t bar_size;
+static const char *provider_bdf, *client_bdf;
+static int fds[MAX_FDS], nr_fds;
+static uint32_t handles[MAX_HANDLES];
+static int nr_handles;
+static unsigned long calls[NR_CALLS], ok[NR_CALLS];
+
+/* splitmix64: the whole run follows from the seed. */
+static uint64_t next(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t below(uint64_t n)
+{
+	return n ? next() % n : 0;
+}
+
+static uint64_t edge(void)
+{
+	const uint64_t v[] = { 0, 1, 4095, 4096, 8192, 65536, bar_size - 4096, bar_size,
+			       bar_size + 4096, 1ULL << 32, 1ULL << 63, UINT64_MAX,
+			       UINT64_MAX & ~4095ULL };
+
+	return below(4) ? v[below(sizeof(v) / sizeof(v[0]))] : next();
+}
+
+/* A page-aligned value inside the BAR, most of the time. */
+static uint64_t plausible(void)
+{
+	return below(4) ? below(bar_size / 4096) * 4096 : edge();
+}
+
+static int some_fd(void)
+{
+	switch (below(6)) {
+	case 0:
+		return -1;
+	case 1:
+		return ctl;		/* a file, not a dma-buf */
+	case 2:
+		return (int)next();
+	default:
+		return nr_fds ? fds[below(nr_fds)] : -1;
+	}
+}
+
+static struct p2ptest_pci_addr some_dev(void)
+{
+	struct p2ptest_pci_addr a = below(2) ? provider : client;
+
+	if (!below(5))
+		a.devfn ^= (uint8_t)next();
+	if (!below(10))
+		a.reserved = (uint16_t)next();
+	if (!below(10))
+		a.domain = (uint32_t)next();
+	return a;
+}
+
+static uint32_t some_flags(void)
+{
+	return below(5) ? 0 : (uint32_t)next();
+}
+
+static void check(enum call c, int ret, int err)
+{
+	int i;
+
+	calls[c]++;
+	if (ret >= 0) {
+		ok[c]++;
+		return;
+	}
+	for (i = 0; i < 9 && documented[c][i]; i++)
+		if (documented[c][i] == err)
+			return;
+	printf("not ok %s: undocumented errno %d (%s), call %lu\n", call_name[c], err,
+	       strerror(err), calls[c]);
+	failed = 1;
+}
+
+static void keep_fd(int fd)
+{
+	if (nr_fds == MAX_FDS) {
+		int victim = (int)below(MAX_FDS);
+
+		close(fds[victim]);
+		fds[victim] = fd;
+		return;
+	}
+	fds[nr_fds++] = fd;
+}
+
+static void drop_handle(int i)
+{
+	handles[i] = handles[--nr_handles];
+}
+
+static void do_export(void)
+{
+	struct p2ptest_range r[4];
+	struct p2ptest_export e = {
+		.provider = below(4) ? provider : some_dev(),
+		.bar = below(4) ? bar : (uint32_t)below(8),
+		.flags = some_flags(),
+		.nr_ranges = below(8) ? (uint32_t)below(5) : (uint32_t)next(),
+		.reserved = below(10) ? 0 : 1,
+		.ranges = below(10) ? (uint64_t)(uintptr_t)r : next(),
+	};
+	int i, ret;
+
+	for (i = 0; i < 4; i++) {
+		r[i].offset = plausible();
+		r[i].length = below(2) ? 4096 * (1 + below(4)) : edge();
+	}
+	/* nr_ranges past the array would read the stack: keep it honest. */
+	if (e.ranges == (uint64_t)(uintptr_t)r && e.nr_ranges > 4 &&
+	    e.nr_ranges <= P2PTEST_MAX_RANGES)
+		e.nr_ranges = 4;
+	ret = ioctl(ctl, P2PTEST_IOC_EXPORT, &e);
+	check(EXPORT, ret, errno);
+	if (!ret)
+		keep_fd(e.fd);
+}
+
+static void do_import(void)
+{
+	struct p2ptest_import imp = {
+		.dmabuf_fd = some_fd(),
+		.flags = some_flags(),
+		.client = below(4) ? client : some_dev(),
+	};
+	int ret = ioctl(ctl, P2PTEST_IOC_IMPORT, &imp);
+
+	check(IMPORT, ret, errno);
+	if (ret)
+		return;
+	if (nr_handles == MAX_HANDLES) {
+		struct p2ptest_handle h = { .handle = handles[0] };
+
+		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
+			check(UNIMPORT, -1, errno);
+		drop_handle(0);
+	}
+	handles[nr_handles++] = imp.handle;
+}
+
+static void do_transfer(void)
+{
+	static unsigned char data[P2PTEST_MAX_TRANSFER];
+	struct p2ptest_transfer t = {
+		.handle = nr_handles && below(4) ? handles[below(nr_handles)] : (uint32_t)next(),
+		.direction = below(5) ? (uint32_t)below(2) : (uint32_t)next(),
+		.offset = below(2) ? below(8192) : edge(),
+		.length = below(2) ? 1 + below(P2PTEST_MAX_TRANSFER) : edge(),
+		.data = below(10) ? (uint64_t)(uintptr_t)data : next(),
+		.flags = some_flags(),
+		.reserved = below(10) ? 0 : 1,
+	};
+
+	check(TRANSFER, ioctl(ctl, P2PTEST_IOC_TRANSFER, &t), errno);
+}
+
+static void do_unimport(void)
+{
+	int i = nr_handles && below(2) ? (int)below(nr_handles) : -1;
+	struct p2ptest_handle h = {
+		.handle = i >= 0 ? handles[i] : (uint32_t)next(),
+		.reserved = below(10) ? 0 : 1,
+	};
+	int ret = ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
+
+	check(UNIMPORT, ret, errno);
+	if (!ret && i >= 0)
+		drop_handle(i);
+}
+
+static void do_revoke(void)
+{
+	struct p2ptest_revoke r = {
+		.dmabuf_fd = some_fd(),
+		.restore = below(5) ? (uint32_t)below(2) : (uint32_t)next(),
+	};
+
+	check(REVOKE, ioctl(ctl, P2PTEST_IOC_REVOKE, &r), errno);
+}
+
+static void do_mmap(void)
+{
+	size_t len = below(2) ? 4096 * (1 + below(4)) : (size_t)edge();
+	off_t off = below(2) ? 0 : (off_t)(plausible() & 0x7fffffffffffULL);
+	int prot = below(2) ? PROT_READ | PROT_WRITE : PROT_READ;
+	void *p = mmap(NULL, len, prot, MAP_SHARED, some_fd(), off);
+	int err = errno;
+
+	/* The kernel's own mm refuses absurd lengths before the dma-buf sees them. */
+	if (p == MAP_FAILED && err == ENOMEM && len > bar_size) {
+		calls[MMAP]++;
+		return;
+	}
+	check(MMAP, p == MAP_FAILED ? -1 : 0, err);
+	if (p != MAP_FAILED) {
+		(void)*(volatile unsigned char *)p;
+		munmap(p, len);
+	}
+}
+
+static void do_unknown_ioctl(void)
+{
+	unsigned long nr = 6 + below(250);
+	unsigned char arg[64] = { 0 };
+
+	check(UNKNOWN_IOCTL, ioctl(ctl, _IOC(below(4), 'P', nr, below(sizeof(arg))), arg),
+	      errno);
+}
+
+/* A string that looks like what a knob takes, most of the time. */
+static void some_words(char *s, size_t size, bool ids)
+{
+	const char *const word[] = {
+		"8086:29c0", "1b36:000c", "ffff:ffff", "8086:", ":29c0", "zz:00", ",", " ",
+		"0000:00:00.0", "0000:01:00.0", "ffff:ff:1f.7", "0000:00:00.8", "\n", "",
+		"8086:29c0,1022:1480", "12345:1", "-1",
+	};
+	size_t n = 0;
+	int i, words = 1 + (int)below(4);
+
+	s[0] = '\0';
+	for (i = 0; i < words && n < size - 1; i++) {
+		const char *w = word[below(sizeof(word) / sizeof(word[0]))];
+
+		if (!ids && !below(3))
+			w = below(2) ? provider_bdf : client_bdf;
+		n += (size_t)snprintf(s + n, size - n, "%s%s", i ? (ids ? "," : " ") : "", w);
+	}
+	if (n < size - 1 && !below(8))
+		s[below(n + 1)] = (char)(1 + below(255));
+}
+
+static int write_file(const char *path, const char *s, char *answer, size_t size)
+{
+	int fd = open(path, O_RDWR), ret = 0, err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, s, strlen(s)) < 0) {
+		ret = -1;
+		err = errno;
+	} else if (answer) {
+		n = pread(fd, answer, size - 1, 0);
+		answer[n > 0 ? n : 0] = '\0';
+	}
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+static void do_knob(enum call c)
+{
+	char s[128], answer[4096];
+
+	some_words(s, sizeof(s), c == ALLOW);
+	if (!s[0])
+		return;		/* write(2) of nothing never reaches the knob */
+	check(c, write_file(c == ALLOW ? ALLOWLIST : EXPLAIN, s, answer, sizeof(answer)),
+	      errno);
+}
+
+static int read_allowlist(char *s, size_t size)
+{
+	int fd = open(ALLOWLIST, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, s, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return -1;
+	s[n] = '\0';
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char before[256], after[256];
+	unsigned long i, iterations;
+	long ptes_before, ptes;
+	int c, bufs;
+
+	if (argc != 7 || parse_bdf(argv[3], &provider) || parse_bdf(argv[6], &client)) {
+		fprintf(stderr, "usage: %s SEED ITERATIONS PROVIDER-BDF BAR BAR-SIZE CLIENT-BDF\n",
+			argv[0]);
+		return 2;
+	}
+	rng = strtoull(argv[1], NULL, 0);
+	iterations = strtoul(argv[2], NULL, 0);
+	bar = (uint32_t)atoi(argv[4]);
+	bar_size = strtoull(argv[5], NULL, 0);
+	provider_bdf = argv[3];
+	client_bdf = argv[6];
+	ctl = open("/dev/p2ptest", O_RDWR);
+	if (ctl < 0 || read_allowlist(before, sizeof(before))) {
+		perror(ctl < 0 ? "/dev/p2ptest" : ALLOWLIST);
+		return 2;
+	}
+	ptes_before = count_iommu_ptes(client_bdf);
+	printf("seed %s, %lu calls\n", argv[1], iterations);
+
+	for (i = 0; i < iterations; i++) {
+		c = (int)below(NR_CALLS);
+		switch (c) {
+		case EXPORT: do_export(); break;
+		case IMPORT: do_import(); break;
+		case TRANSFER: do_transfer(); break;
+		case UNIMPORT: do_unimport(); break;
+		case REVOKE: do_revoke(); break;
+		case MMAP: do_mmap(); break;
+		case UNKNOWN_IOCTL: do_unknown_ioctl(); break;
+		default: do_knob((enum call)c); break;
+		}
+	}
+
+	/* Undo everything, then nothing may be left. */
+	while (nr_handles) {
+		struct p2ptest_handle h = { .handle = handles[0] };
+
+		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
+			check(UNIMPORT, -1, errno);
+		drop_handle(0);
+	}
+	while (nr_fds)
+		close(fds[--nr_fds]);
+	if (write_file(ALLOWLIST, before[0] && before[0] != '\n' ? before : "\n", NULL, 0) ||
+	    read_allowlist(after, sizeof(after)) || strcmp(before, after)) {
+		printf("not ok allowlist: not restored (was \"%s\")\n", before);
+		failed = 1;
+	}
+	for (c = 0; c < NR_CALLS; c++)
+		printf("%-14s %6lu calls, %6lu succeeded\n", call_name[c], calls[c], ok[c]);
+	bufs = count_phys_bufs();
+	ptes = count_iommu_ptes(client_bdf);
+	if (bufs != 0) {
+		printf("not ok leftovers: %d dma-buf(s) of physical ranges still alive\n", bufs);
+		failed = 1;
+	}
+	if (ptes != ptes_before) {
+		printf("not ok leftovers: %ld IOMMU entries for %s, %ld before\n", ptes,
+		       client_bdf, ptes_before);
+		failed = 1;
+	}
+	if (!failed)
+		printf("ok fuzz: every call documented, nothing left behind\n");
+	return failed;
+}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Concurrency run of /dev/p2ptest: threads at once on one shared buffer
+ * and one provider:
+ *
+ *   - two importers, each importing the shared buffer, having the client
+ *     DMA its own seeded page into it and back, and unimporting, again
+ *     and again; both passes succeeding means every byte came back;
+ *   - a revoker, revoking and restoring the shared buffer;
+ *   - an exporter, exporting other pages of the same BAR, writing and
+ *     reading them through mmap, closing them;
+ *   - a router, asking the kernel's explain file for the provider-client
+ *     verdict, which must always be one of the three.
+ *
+ * A transfer or import may be refused while the buffer is revoked (ENODEV)
+ * or the client is reset (EBUSY); anything else fails the run. The plan
+ * moves ACS bits and removes and rescans a device meanwhile. At the end
+ * everything is closed and no dma-buf of physical ranges may be left, nor
+ * an IOMMU entry the client did not have before.
+ *
+ *   p2ptest_stress PROVIDER-BDF BAR CLIENT-BDF ROUNDS
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "p2ptest_util.h"
+
+#define EXPLAIN		"/sys/kernel/debug/p2pdma/explain"
+#define CHUNK		512	/* bytes one transfer pass moves */
+#define SHARED_LEN	(2 * 4096)
+#define OTHER_OFF	(64 * 1024)
+
+static struct p2ptest_pci_addr provider, client;
+static const char *provider_bdf, *client_bdf;
+static uint32_t bar;
+static int rounds, shared_fd;
+static atomic_bool done;
+static atomic_int failed;
+static atomic_ulong transfers, verified, refused, revokes, exports, explains, imports;
+
+static void fail(const char *who, const char *what, int err)
+{
+	printf("not ok %s: %s: %s\n", who, what, strerror(err));
+	atomic_store(&failed, 1);
+}
+
+static void nap(long us)
+{
+	struct timespec ts = { .tv_nsec = us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int transfer(int ctl, uint32_t handle, uint32_t dir, uint64_t off, void *data)
+{
+	struct p2ptest_transfer t = {
+		.handle = handle, .direction = dir, .offset = off, .length = CHUNK,
+		.data = (uint64_t)(uintptr_t)data,
+	};
+
+	return ioctl(ctl, P2PTEST_IOC_TRANSFER, &t);
+}
+
+/* Refusals a revoke or reset in flight may cause. */
+static bool refusal(int err)
+{
+	return err == ENODEV || err == EBUSY;
+}
+
+static void *importer(void *arg)
+{
+	int id = (int)(intptr_t)arg, ctl = open("/dev/p2ptest", O_RDWR), r, i;
+	unsigned char out[CHUNK], in[CHUNK];
+	char who[16];
+
+	snprintf(who, sizeof(who), "importer%d", id);
+	if (ctl < 0) {
+		fail(who, "/dev/p2ptest", errno);
+		return NULL;
+	}
+	for (r = 0; r < rounds && !atomic_load(&failed); r++) {
+		struct p2ptest_import imp = { .dmabuf_fd = shared_fd, .client = client };
+		struct p2ptest_handle h;
+		int a, b;
+
+		for (i = 0; i < CHUNK; i++)
+			out[i] = (unsigned char)(id * 131 + r * 7 + i);
+		if (ioctl(ctl, P2PTEST_IOC_IMPORT, &imp)) {
+			if (!refusal(errno))
+				fail(who, "import", errno);
+			atomic_fetch_add(&refused, 1);
+			continue;
+		}
+		atomic_fetch_add(&imports, 1);
+		a = transfer(ctl, imp.handle, P2PTEST_TO_BUFFER, (uint64_t)id * 4096, out);
+		if (a && !refusal(errno))
+			fail(who, "transfer to the buffer", errno);
+		memset(in, 0, sizeof(in));
+		b = a ? a : transfer(ctl, imp.handle, P2PTEST_FROM_BUFFER, (uint64_t)id * 4096, in);
+		if (!a && b && !refusal(errno))
+			fail(who, "transfer from the buffer", errno);
+		atomic_fetch_add(&transfers, 1);
+		if (!a && !b) {
+			if (memcmp(in, out, CHUNK)) {
+				printf("not ok %s: round %d read back other bytes\n", who, r);
+				atomic_store(&failed, 1);
+			} else {
+				atomic_fetch_add(&verified, 1);
+			}
+		} else {
+			atomic_fetch_add(&refused, 1);
+		}
+		h = (struct p2ptest_handle){ .handle = imp.handle };
+		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
+			fail(who, "unimport", errno);
+	}
+	close(ctl);
+	return NULL;
+}
+
+static void *revoker(void *arg)
+{
+	int ctl = open("/dev/p2ptest", O_RDWR);
+	uint32_t restore = 0;
+
+	(void)arg;
+	if (ctl < 0) {
+		fail("revoker", "/dev/p2ptest", errno);
+		return NULL;
+	}
+	while (!atomic_load(&done)) {
+		struct p2ptest_revoke rv = { .dmabuf_fd = shared_fd, .restore = restore };
+
+		if (ioctl(ctl, P2PTEST_IOC_REVOKE, &rv) && errno != EBUSY)
+			fail("revoker", restore ? "restore" : "revoke", errno);
+		atomic_fetch_add(&revokes, 1);
+		restore = !restore;
+		nap(restore ? 50000 : 150000);
+	}
+	/* Leave it usable. */
+	ioctl(ctl, P2PTEST_IOC_REVOKE, &(struct p2ptest_revoke){ shared_fd, 1 });
+	close(ctl);
+	return NULL;
+}
+
+static void *exporter(void *arg)
+{
+	int ctl = open("/dev/p2ptest", O_RDWR);
+	uint32_t n = 0;
+
+	(void)arg;
+	if (ctl < 0) {
+		fail("exporter", "/dev/p2ptest", errno);
+		return NULL;
+	}
+	while (!atomic_load(&done) && !atomic_load(&failed)) {
+		int fd = export_range(ctl, &provider, bar, OTHER_OFF + (n % 4) * 4096, 4096);
+		volatile uint32_t *p;
+
+		if (fd < 0) {
+			fail("exporter", "export", errno);
+			break;
+		}
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			fail("exporter", "mmap", errno);
+		} else {
+			p[n % 1024] = n ^ 0xa5a5a5a5;
+			if (p[n % 1024] != (n ^ 0xa5a5a5a5)) {
+				printf("not ok exporter: a word written through mmap reads back otherwise\n");
+				atomic_store(&failed, 1);
+			}
+			munmap((void *)p, 4096);
+		}
+		close(fd);
+		atomic_fetch_add(&exports, 1);
+		n++;
+		nap(20000);
+	}
+	close(ctl);
+	return NULL;
+}
+
+static void *router(void *arg)
+{
+	char q[64], answer[4096];
+
+	(void)arg;
+	snprintf(q, sizeof(q), "%s %s", provider_bdf, client_bdf);
+	while (!atomic_load(&done)) {
+		int fd = open(EXPLAIN, O_RDWR);
+		ssize_t n;
+
+		if (fd < 0) {
+			fail("router", EXPLAIN, errno);
+			break;
+		}
+		if (write(fd, q, strlen(q)) < 0) {
+			fail("router", "explain query", errno);
+		} else {
+			n = pread(fd, answer, sizeof(answer) - 1, 0);
+			answer[n > 0 ? n : 0] = '\0';
+			if (!strstr(answer, "BUS_ADDR") && !strstr(answer, "THRU_HOST_BRIDGE") &&
+			    !strstr(answer, "NOT_SUPPORTED")) {
+				printf("not ok router: explain gave no verdict: %.200s\n", answer);
+				atomic_store(&failed, 1);
+			}
+		}
+		close(fd);
+		atomic_fetch_add(&explains, 1);
+		nap(10000);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t imp[2], rev, exp, rt;
+	long ptes_before, ptes;
+	int ctl, bufs, i;
+
+	if (argc != 5 || parse_bdf(argv[1], &provider) || parse_bdf(argv[3], &client) ||
+	    atoi(argv[4]) < 1) {
+		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF ROUNDS\n", argv[0]);
+		return 2;
+	}
+	provider_bdf = argv[1];
+	bar = (uint32_t)atoi(argv[2]);
+	client_bdf = argv[3];
+	rounds = atoi(argv[4]);
+	ctl = open("/dev/p2ptest", O_RDWR);
+	if (ctl < 0) {
+		perror("/dev/p2ptest");
+		return 2;
+	}
+	ptes_before = count_iommu_ptes(client_bdf);
+	shared_fd = export_range(ctl, &provider, bar, 0, SHARED_LEN);
+	if (shared_fd < 0) {
+		perror("export");
+		return 2;
+	}
+	pthread_create(&rev, NULL, revoker, NULL);
+	pthread_create(&exp, NULL, exporter, NULL);
+	pthread_create(&rt, NULL, router, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_create(&imp[i], NULL, importer, (void *)(intptr_t)i);
+	for (i = 0; i < 2; i++)
+		pthread_join(imp[i], NULL);
+	atomic_store(&done, true);
+	pthread_join(rev, NULL);
+	pthread_join(exp, NULL);
+	pthread_join(rt, NULL);
+	close(shared_fd);
+	close(ctl);
+
+	printf("stress: %lu imports, %lu transfer rounds (%lu verified, %lu refused while "
+	       "revoked), %lu revokes/restores, %lu exports with mmap, %lu explains\n",
+	       atomic_load(&imports), atomic_load(&transfers), atomic_load(&verified),
+	       atomic_load(&refused), atomic_load(&revokes), atomic_load(&exports),
+	       atomic_load(&explains));
+	bufs = count_phys_bufs();
+	ptes = count_iommu_ptes(client_bdf);
+	if (bufs != 0) {
+		printf("not ok leftovers: %d dma-buf(s) of physical ranges still alive\n", bufs);
+		atomic_store(&failed, 1);
+	}
+	if (ptes != ptes_before) {
+		printf("not ok leftovers: %ld IOMMU entries for %s, %ld before\n", ptes,
+		       client_bdf, ptes_before);
+		atomic_store(&failed, 1);
+	}
+	if (!atomic_load(&verified)) {
+		printf("not ok stress: no transfer round got through\n");
+		atomic_store(&failed, 1);
+	}
+	if (!atomic_load(&failed))
+		printf("ok stress: every call succeeded or was refused as documented\n");
+	return atomic_load(&failed);
+}

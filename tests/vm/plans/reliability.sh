@@ -1,0 +1,78 @@
+# shellcheck shell=sh
+# Reliability plan (tests/uapi): with ivshmem's BAR 2 as the provider and
+# edu as the client, both bound to p2ptest and q35's host bridge trusted:
+#   faults   every slab and page allocation of export, mmap, import and
+#            remap failed in turn (fail-nth), each unwound completely;
+#   fuzz     a seeded bad-input sweep of the uAPI and the P2PDMA knobs;
+#   stress   importers, a revoker, an exporter and explain queries at once,
+#            while ACS bits move on the provider's root port and an NVMe
+#            controller is removed and rescanned.
+# Each ends by checking that no dma-buf and no IOMMU entry is left; the
+# kmemleak scan at the end of the run (tests/vm/init) checks memory.
+# P2P_FUZZ_SEED on the kernel command line (p2p.fuzz_seed=) repeats a run.
+T=${P2P_ROOT#/host}/build/tools
+AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
+FUZZ_SEED=0xf022
+FUZZ_CALLS=3000
+STRESS_ROUNDS=12
+
+ivshmem=$(devs_of 0x1af4:0x1110)
+edu=$(devs_of 0x1234:0x11e8)
+nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
+# The root port above ivshmem: the parent directory of its sysfs node.
+rp=$(basename "$(dirname "$(readlink -f "/sys/bus/pci/devices/$ivshmem")")")
+for arg in $(cat /proc/cmdline); do
+	case $arg in p2p.fuzz_seed=*) FUZZ_SEED=${arg#p2p.fuzz_seed=} ;; esac
+done
+
+# tool NAME CMD...: run a test program; pass if it exits 0, keep its output.
+tool() {
+	n=$1; shift
+	if out=$(chroot /host "$@" 2>&1); then
+		pass "$n"
+	else
+		fail "$n" "$(echo "$out" | grep '^not ok' | head -n5 | tr '\n' ';')"
+	fi
+	echo "$out" | tee "$RES/$n.txt"
+}
+
+step load-p2ptest insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)"
+for d in $ivshmem $edu; do
+	echo p2ptest >"/sys/bus/pci/devices/$d/driver_override"
+	echo "$d" >/sys/bus/pci/drivers/p2ptest/bind
+done
+step allowlist-q35 sh -c "echo 8086:29c0 >$AL"
+# Refused imports and explain queries log the engine's explanation.
+expect_log 'p2pdma: '
+
+# Let fail-nth fail every allocation, quietly.
+for f in failslab fail_page_alloc; do
+	echo N >"/sys/kernel/debug/$f/ignore-gfp-wait"
+	echo 0 >"/sys/kernel/debug/$f/verbose"
+done
+echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
+echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
+tool faults "$T/p2ptest_faults" "$ivshmem" 2 "$edu"
+
+tool fuzz "$T/p2ptest_fuzz" "$FUZZ_SEED" "$FUZZ_CALLS" "$ivshmem" 2 4194304 "$edu"
+step allowlist-still-q35 grep -qx 8086:29c0 "$AL"
+
+# ACS flips on the provider's root port and an NVMe leaves and comes back
+# while the stress run is under way: the routing engine's cache must follow.
+acs=$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)
+(
+	while [ ! -e /tmp/stress-done ]; do
+		chroot /host setpci -s "$rp" ECAP_ACS+6.w=0000
+		sleep 1
+		chroot /host setpci -s "$rp" ECAP_ACS+6.w="$acs"
+		echo 1 >"/sys/bus/pci/devices/$nvme/remove"
+		sleep 1
+		echo 1 >/sys/bus/pci/rescan
+	done
+) >/dev/null 2>&1 &
+tool stress "$T/p2ptest_stress" "$ivshmem" 2 "$edu" "$STRESS_ROUNDS"
+touch /tmp/stress-done
+wait
+check_eq acs-restored "$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)" "$acs"
+step nvme-back test -e "/sys/bus/pci/devices/$nvme"
+sh -c "echo >$AL"
