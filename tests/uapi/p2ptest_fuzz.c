@@ -120,9 +120,10 @@ static uint32_t some_flags(void)
 	return below(5) ? 0 : (uint32_t)next();
 }
 
-static void check(enum call c, int ret, int err)
+/* Judge a call's result; @ret < 0 means it failed with errno. */
+static void check(enum call c, int ret)
 {
-	int i;
+	int err = errno, i;
 
 	calls[c]++;
 	if (ret >= 0) {
@@ -176,7 +177,7 @@ static void do_export(void)
 	    e.nr_ranges <= P2PTEST_MAX_RANGES)
 		e.nr_ranges = 4;
 	ret = ioctl(ctl, P2PTEST_IOC_EXPORT, &e);
-	check(EXPORT, ret, errno);
+	check(EXPORT, ret);
 	if (!ret)
 		keep_fd(e.fd);
 }
@@ -190,14 +191,14 @@ static void do_import(void)
 	};
 	int ret = ioctl(ctl, P2PTEST_IOC_IMPORT, &imp);
 
-	check(IMPORT, ret, errno);
+	check(IMPORT, ret);
 	if (ret)
 		return;
 	if (nr_handles == MAX_HANDLES) {
 		struct p2ptest_handle h = { .handle = handles[0] };
 
 		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
-			check(UNIMPORT, -1, errno);
+			check(UNIMPORT, -1);
 		drop_handle(0);
 	}
 	handles[nr_handles++] = imp.handle;
@@ -216,7 +217,9 @@ static void do_transfer(void)
 		.reserved = below(10) ? 0 : 1,
 	};
 
-	check(TRANSFER, ioctl(ctl, P2PTEST_IOC_TRANSFER, &t), errno);
+	int ret = ioctl(ctl, P2PTEST_IOC_TRANSFER, &t);
+
+	check(TRANSFER, ret);
 }
 
 static void do_unimport(void)
@@ -228,7 +231,7 @@ static void do_unimport(void)
 	};
 	int ret = ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
 
-	check(UNIMPORT, ret, errno);
+	check(UNIMPORT, ret);
 	if (!ret && i >= 0)
 		drop_handle(i);
 }
@@ -240,7 +243,9 @@ static void do_revoke(void)
 		.restore = below(5) ? (uint32_t)below(2) : (uint32_t)next(),
 	};
 
-	check(REVOKE, ioctl(ctl, P2PTEST_IOC_REVOKE, &r), errno);
+	int ret = ioctl(ctl, P2PTEST_IOC_REVOKE, &r);
+
+	check(REVOKE, ret);
 }
 
 static void do_mmap(void)
@@ -249,14 +254,13 @@ static void do_mmap(void)
 	off_t off = below(2) ? 0 : (off_t)(plausible() & 0x7fffffffffffULL);
 	int prot = below(2) ? PROT_READ | PROT_WRITE : PROT_READ;
 	void *p = mmap(NULL, len, prot, MAP_SHARED, some_fd(), off);
-	int err = errno;
 
 	/* The kernel's own mm refuses absurd lengths before the dma-buf sees them. */
-	if (p == MAP_FAILED && err == ENOMEM && len > bar_size) {
+	if (p == MAP_FAILED && errno == ENOMEM && len > bar_size) {
 		calls[MMAP]++;
 		return;
 	}
-	check(MMAP, p == MAP_FAILED ? -1 : 0, err);
+	check(MMAP, p == MAP_FAILED ? -1 : 0);
 	if (p != MAP_FAILED) {
 		(void)*(volatile unsigned char *)p;
 		munmap(p, len);
@@ -268,8 +272,9 @@ static void do_unknown_ioctl(void)
 	unsigned long nr = 6 + below(250);
 	unsigned char arg[64] = { 0 };
 
-	check(UNKNOWN_IOCTL, ioctl(ctl, _IOC(below(4), 'P', nr, below(sizeof(arg))), arg),
-	      errno);
+	int ret = ioctl(ctl, _IOC(below(4), 'P', nr, below(sizeof(arg))), arg);
+
+	check(UNKNOWN_IOCTL, ret);
 }
 
 /* A string that looks like what a knob takes, most of the time. */
@@ -318,11 +323,13 @@ static void do_knob(enum call c)
 {
 	char s[128], answer[4096];
 
+	int ret;
+
 	some_words(s, sizeof(s), c == ALLOW);
 	if (!s[0])
 		return;		/* write(2) of nothing never reaches the knob */
-	check(c, write_file(c == ALLOW ? ALLOWLIST : EXPLAIN, s, answer, sizeof(answer)),
-	      errno);
+	ret = write_file(c == ALLOW ? ALLOWLIST : EXPLAIN, s, answer, sizeof(answer));
+	check(c, ret);
 }
 
 static int read_allowlist(char *s, size_t size)
@@ -383,7 +390,7 @@ int main(int argc, char **argv)
 		struct p2ptest_handle h = { .handle = handles[0] };
 
 		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
-			check(UNIMPORT, -1, errno);
+			check(UNIMPORT, -1);
 		drop_handle(0);
 	}
 	while (nr_fds)

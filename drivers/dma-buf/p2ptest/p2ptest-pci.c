@@ -87,6 +87,7 @@ static int p2ptest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!pd)
 		return -ENOMEM;
 	if (pdev->vendor == EDU_VENDOR && pdev->device == EDU_DEVICE) {
+		pd->dma_engine = true;
 		pd->edu = pcim_iomap(pdev, 0, 0);
 		pd->staging = dmam_alloc_coherent(&pdev->dev, P2PTEST_MAX_TRANSFER,
 						  &pd->staging_dma, GFP_KERNEL);

@@ -17,7 +17,8 @@
  */
 struct p2ptest_dev {
 	struct pci_dev *pdev;
-	void __iomem *edu;		/* BAR 0 of a QEMU edu device, else NULL */
+	bool dma_engine;		/* a QEMU edu device, bound or not */
+	void __iomem *edu;		/* its BAR 0 while bound, else NULL */
 	void *staging;			/* edu: system memory the data passes through */
 	dma_addr_t staging_dma;
 	struct mutex dma_lock;		/* one DMA at a time; guards the flags */

@@ -9,21 +9,20 @@
 #            controller is removed and rescanned.
 # Each ends by checking that no dma-buf and no IOMMU entry is left; the
 # kmemleak scan at the end of the run (tests/vm/init) checks memory.
-# P2P_FUZZ_SEED on the kernel command line (p2p.fuzz_seed=) repeats a run.
+# p2p.fuzz_seed=N on the kernel command line repeats a fuzz run.
 T=${P2P_ROOT#/host}/build/tools
 AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
 FUZZ_SEED=0xf022
 FUZZ_CALLS=3000
-STRESS_ROUNDS=12
+STRESS_ROUNDS=8
 
 ivshmem=$(devs_of 0x1af4:0x1110)
 edu=$(devs_of 0x1234:0x11e8)
 nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
 # The root port above ivshmem: the parent directory of its sysfs node.
 rp=$(basename "$(dirname "$(readlink -f "/sys/bus/pci/devices/$ivshmem")")")
-for arg in $(cat /proc/cmdline); do
-	case $arg in p2p.fuzz_seed=*) FUZZ_SEED=${arg#p2p.fuzz_seed=} ;; esac
-done
+seed=$(sed -n 's/.*p2p\.fuzz_seed=\([^ ]*\).*/\1/p' /proc/cmdline)
+[ -n "$seed" ] && FUZZ_SEED=$seed
 
 # tool NAME CMD...: run a test program; pass if it exits 0, keep its output.
 tool() {
