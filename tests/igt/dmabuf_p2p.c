@@ -393,6 +393,16 @@ static void dma_both_ways(uint32_t handle, volatile uint8_t *view, uint64_t off,
 	check(data, XFER, seed + 1, "bytes the CPU wrote, read by the client");
 }
 
+/* DMA both ways through import @h of buffer @fd, check it by mmap, unimport. */
+static void verify_then_unimport(int fd, uint32_t h, uint64_t off, uint64_t seed)
+{
+	uint8_t *view = map_buf(fd, BUF_SIZE);
+
+	dma_both_ways(h, view, off, seed);
+	unimport(h);
+	munmap(view, BUF_SIZE);
+}
+
 static int count_phys_bufs(void)
 {
 	char line[512];
@@ -511,11 +521,7 @@ static void unplug_while_mapped(struct dev *victim, enum unplug how, const char 
 	wait_present(victim->bdf, true);
 	bind_p2ptest(victim);
 	fd = export_buf(&prov, 0, BUF_SIZE);
-	view = map_buf(fd, BUF_SIZE);
-	h = import_ok(fd, &client);
-	dma_both_ways(h, view, 4096, 0x9110);
-	unimport(h);
-	munmap((void *)view, BUF_SIZE);
+	verify_then_unimport(fd, import_ok(fd, &client), 4096, 0x9110);
 	close(fd);
 }
 
@@ -846,10 +852,7 @@ igt_main
 		set_decode(&prov, true);
 		igt_assert_eq(ret, -ENODEV);
 		igt_assert(kmsg_has(kmsg, "memory decode off: 1 exported buffer(s) revoked"));
-		view = map_buf(fd, BUF_SIZE);
-		dma_both_ways(h, view, 0, 0xdec0);
-		unimport(h);
-		munmap(view, BUF_SIZE);
+		verify_then_unimport(fd, h, 0, 0xdec0);
 		close(kmsg);
 		close(fd);
 	}
@@ -864,10 +867,7 @@ igt_main
 		kmsg = open_kmsg();
 		igt_assert_eq(sysfs_write(path, "1"), 0);
 		igt_assert(kmsg_has(kmsg, "reset: 1 exported buffer(s) revoked"));
-		view = map_buf(fd, BUF_SIZE);
-		dma_both_ways(h, view, 4096, 0x4e5e);
-		unimport(h);
-		munmap(view, BUF_SIZE);
+		verify_then_unimport(fd, h, 4096, 0x4e5e);
 		close(kmsg);
 		close(fd);
 	}
