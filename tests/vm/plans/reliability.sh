@@ -59,7 +59,10 @@ step allowlist-still-q35 grep -qx 8086:29c0 "$AL"
 # ACS flips on the provider's root port and an NVMe leaves and comes back
 # while the stress run is under way: the routing engine's cache must follow.
 acs=$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)
+# Each finished cycle is counted in $RES/churn: a stress run that saw no
+# ACS change and no hot-remove has proved nothing about them.
 (
+	n=0
 	while [ ! -e /tmp/stress-done ]; do
 		chroot /host setpci -s "$rp" ECAP_ACS+6.w=0000
 		sleep 1
@@ -67,11 +70,20 @@ acs=$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)
 		echo 1 >"/sys/bus/pci/devices/$nvme/remove"
 		sleep 1
 		echo 1 >/sys/bus/pci/rescan
+		n=$((n + 1))
+		echo "$n" >"$RES/churn"
 	done
 ) >/dev/null 2>&1 &
 tool stress "$T/p2ptest_stress" "$ivshmem" 2 "$edu" "$STRESS_ROUNDS"
 touch /tmp/stress-done
 wait
+churn=$(cat "$RES/churn" 2>/dev/null || echo 0)
+log "ACS toggles and NVMe remove/rescan cycles during the stress run: $churn"
+if [ "$churn" -ge 1 ]; then
+	pass churn-during-stress
+else
+	fail churn-during-stress "no ACS change or hot-remove completed while the stress run ran"
+fi
 check_eq acs-restored "$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)" "$acs"
 step nvme-back test -e "/sys/bus/pci/devices/$nvme"
 sh -c "echo >$AL"
