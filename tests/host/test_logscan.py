@@ -1,10 +1,18 @@
 """The kernel-log scanner fails a run on every kind of kernel error."""
+import importlib.machinery
+import importlib.util
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
 import logscan  # noqa: E402
+
+VM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm")
+_loader = importlib.machinery.SourceFileLoader("vmrun", os.path.join(VM, "vmrun"))
+vmrun = importlib.util.module_from_spec(importlib.util.spec_from_loader("vmrun", _loader))
+_loader.exec_module(vmrun)
 
 # One real-looking line of each kind the scanner must catch.
 BAD_LINES = {
@@ -98,6 +106,40 @@ class KmemleakTest(unittest.TestCase):
 
     def test_an_empty_report_has_no_leaks(self):
         self.assertEqual(logscan.kmemleak_ours(""), [])
+
+
+class KmemleakResultTest(unittest.TestCase):
+    """vmrun's kmemleak test: a kernel with kmemleak must leave a scan."""
+
+    def result(self, report, config):
+        with tempfile.TemporaryDirectory() as d:
+            kconfig = os.path.join(d, ".config")
+            with open(kconfig, "w") as f:
+                f.write(config)
+            path = os.path.join(d, "kmemleak.txt")
+            if report is not None:
+                with open(path, "w") as f:
+                    f.write(report)
+            return vmrun.kmemleak_result(path, kconfig)
+
+    def test_missing_scan_fails_when_kmemleak_is_built_in(self):
+        [(name, status, detail)] = self.result(None, "CONFIG_DEBUG_KMEMLEAK=y\n")
+        self.assertEqual((name, status), ("kmemleak", "fail"))
+        self.assertIn("no kmemleak scan", detail)
+
+    def test_no_scan_no_test_without_kmemleak(self):
+        self.assertEqual(self.result(None, "# CONFIG_DEBUG_KMEMLEAK is not set\n"), [])
+
+    def test_leak_through_our_code_fails(self):
+        [(_, status, detail)] = self.result(KMEMLEAK, "CONFIG_DEBUG_KMEMLEAK=y\n")
+        self.assertEqual(status, "fail")
+        self.assertIn("1 leak(s) through our code", detail)
+
+    def test_leaks_only_in_6_1_pass_and_are_counted(self):
+        first = KMEMLEAK.split("unreferenced object 0xffff888007f2e800")[0]
+        [(_, status, detail)] = self.result(first, "CONFIG_DEBUG_KMEMLEAK=y\n")
+        self.assertEqual(status, "pass")
+        self.assertIn("none through our code", detail)
 
 
 if __name__ == "__main__":
