@@ -147,8 +147,9 @@ static void *revoker(void *arg)
 		/* Revoked for 50 ms, usable for 400 ms: a transfer round is 4 edu DMAs. */
 		nap(restore ? 50000 : 400000);
 	}
-	/* Leave it usable. */
-	ioctl(ctl, P2PTEST_IOC_REVOKE, &(struct p2ptest_revoke){ shared_fd, 1 });
+	/* Leave it usable (restoring a usable buffer is not an error). */
+	if (ioctl(ctl, P2PTEST_IOC_REVOKE, &(struct p2ptest_revoke){ shared_fd, 1 }))
+		fail("revoker", "final restore", errno);
 	close(ctl);
 	return NULL;
 }
