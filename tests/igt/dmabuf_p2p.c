@@ -34,11 +34,11 @@
 #include <linux/p2ptest.h>
 
 #include "igt.h"
+#include "p2ptest_util.h"
 
 #define SYSPCI		"/sys/bus/pci/devices"
 #define ALLOWLIST	"/sys/module/p2pdma/parameters/host_bridge_allowlist"
 #define EXPLAIN		"/sys/kernel/debug/p2pdma/explain"
-#define BUFINFO		"/sys/kernel/debug/dma_buf/bufinfo"
 #define BUF_SIZE	8192
 #define XFER		P2PTEST_MAX_TRANSFER
 
@@ -94,13 +94,7 @@ static bool dev_present(const char *bdf)
 
 static void set_addr(struct dev *d)
 {
-	unsigned int dom, bus, slot, fn;
-
-	igt_assert_eq(sscanf(d->bdf, "%x:%x:%x.%u", &dom, &bus, &slot, &fn), 4);
-	memset(&d->addr, 0, sizeof(d->addr));
-	d->addr.domain = dom;
-	d->addr.bus = (uint8_t)bus;
-	d->addr.devfn = (uint8_t)(slot << 3 | fn);
+	igt_assert_f(!parse_bdf(d->bdf, &d->addr), "bad PCI address %s\n", d->bdf);
 }
 
 /* The largest memory BAR of @d, from its sysfs "resource" file. */
@@ -401,19 +395,6 @@ static void verify_then_unimport(int fd, uint32_t h, uint64_t off, uint64_t seed
 	dma_both_ways(h, view, off, seed);
 	unimport(h);
 	munmap(view, BUF_SIZE);
-}
-
-static int count_phys_bufs(void)
-{
-	char line[512];
-	FILE *f = fopen(BUFINFO, "r");
-	int n = 0;
-
-	igt_assert_f(f, "%s: %s\n", BUFINFO, strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, "dma_buf_phys") != NULL;
-	fclose(f);
-	return n;
 }
 
 /* The Command register of @d: memory decode on or off. */
@@ -828,6 +809,7 @@ igt_main
 		static uint8_t data[XFER];
 		int before = count_phys_bufs();
 
+		igt_assert_f(before >= 0, "%s: %s\n", BUFINFO, strerror(errno));
 		fd = export_buf(&prov, 0, BUF_SIZE);
 		h = import_ok(fd, &client);
 		close(fd);

@@ -49,6 +49,16 @@ static void fail(const char *who, const char *what, int err)
 	atomic_store(&failed, 1);
 }
 
+/* /dev/p2ptest for thread @who, or -1 (reported). */
+static int open_ctl(const char *who)
+{
+	int ctl = open("/dev/p2ptest", O_RDWR);
+
+	if (ctl < 0)
+		fail(who, "/dev/p2ptest", errno);
+	return ctl;
+}
+
 static void nap(long us)
 {
 	struct timespec ts = { .tv_nsec = us * 1000 };
@@ -74,15 +84,14 @@ static bool refusal(int err)
 
 static void *importer(void *arg)
 {
-	int id = (int)(intptr_t)arg, ctl = open("/dev/p2ptest", O_RDWR), r, tries, i;
+	int id = (int)(intptr_t)arg, ctl, r, tries, i;
 	unsigned char out[CHUNK], in[CHUNK];
 	char who[16];
 
 	snprintf(who, sizeof(who), "importer%d", id);
-	if (ctl < 0) {
-		fail(who, "/dev/p2ptest", errno);
+	ctl = open_ctl(who);
+	if (ctl < 0)
 		return NULL;
-	}
 	/* ROUNDS verified rounds, or give up after twenty times as many tries. */
 	for (r = 0, tries = 0; r < rounds && tries < rounds * 20 && !atomic_load(&failed);
 	     tries++) {
@@ -129,14 +138,12 @@ static void *importer(void *arg)
 
 static void *revoker(void *arg)
 {
-	int ctl = open("/dev/p2ptest", O_RDWR);
+	int ctl = open_ctl("revoker");
 	uint32_t restore = 0;
 
 	(void)arg;
-	if (ctl < 0) {
-		fail("revoker", "/dev/p2ptest", errno);
+	if (ctl < 0)
 		return NULL;
-	}
 	while (!atomic_load(&done)) {
 		struct p2ptest_revoke rv = { .dmabuf_fd = shared_fd, .restore = restore };
 
@@ -156,14 +163,12 @@ static void *revoker(void *arg)
 
 static void *exporter(void *arg)
 {
-	int ctl = open("/dev/p2ptest", O_RDWR);
+	int ctl = open_ctl("exporter");
 	uint32_t n = 0;
 
 	(void)arg;
-	if (ctl < 0) {
-		fail("exporter", "/dev/p2ptest", errno);
+	if (ctl < 0)
 		return NULL;
-	}
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
 		int fd = export_range(ctl, &provider, bar, OTHER_OFF + (n % 4) * 4096, 4096);
 		volatile uint32_t *p;

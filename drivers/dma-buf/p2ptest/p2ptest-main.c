@@ -202,7 +202,7 @@ static int do_transfer(struct xarray *xa, const struct p2ptest_transfer *arg)
 	    !arg->length || arg->length > P2PTEST_MAX_TRANSFER ||
 	    check_add_overflow(arg->offset, arg->length, &end) || end > rec->dmabuf->size)
 		return -EINVAL;
-	if (!rec->client->dma_engine)
+	if (!p2ptest_is_edu(rec->client->pdev))
 		return -EOPNOTSUPP;
 	buf = kmalloc(arg->length, GFP_KERNEL);
 	if (!buf)

@@ -15,9 +15,6 @@
 
 #include "p2ptest.h"
 
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
-
 static LIST_HEAD(devs);
 static DEFINE_MUTEX(devs_lock);
 
@@ -86,8 +83,7 @@ static int p2ptest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
 	if (!pd)
 		return -ENOMEM;
-	if (pdev->vendor == EDU_VENDOR && pdev->device == EDU_DEVICE) {
-		pd->dma_engine = true;
+	if (p2ptest_is_edu(pdev)) {
 		pd->edu = pcim_iomap(pdev, 0, 0);
 		pd->staging = dmam_alloc_coherent(&pdev->dev, P2PTEST_MAX_TRANSFER,
 						  &pd->staging_dma, GFP_KERNEL);

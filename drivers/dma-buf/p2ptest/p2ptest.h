@@ -10,6 +10,15 @@
 
 #include <uapi/linux/p2ptest.h>
 
+#define EDU_VENDOR	0x1234
+#define EDU_DEVICE	0x11e8
+
+/* QEMU's edu device: the one DMA engine p2ptest drives. */
+static inline bool p2ptest_is_edu(const struct pci_dev *pdev)
+{
+	return pdev->vendor == EDU_VENDOR && pdev->device == EDU_DEVICE;
+}
+
 /*
  * A PCI device bound to the p2ptest driver. It outlives its binding while
  * exports or imports hold references; @gone (under @dma_lock) then says it
@@ -17,8 +26,7 @@
  */
 struct p2ptest_dev {
 	struct pci_dev *pdev;
-	bool dma_engine;		/* a QEMU edu device, bound or not */
-	void __iomem *edu;		/* its BAR 0 while bound, else NULL */
+	void __iomem *edu;		/* BAR 0 of an edu device while bound, else NULL */
 	void *staging;			/* edu: system memory the data passes through */
 	dma_addr_t staging_dma;
 	struct mutex dma_lock;		/* one DMA at a time; guards the flags */
