@@ -73,6 +73,75 @@ class LogScanTest(unittest.TestCase):
             os.unlink(f.name)
 
 
+_IGT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "igt", "igt_runner.py")
+_iloader = importlib.machinery.SourceFileLoader("igt_runner", _IGT)
+igt_runner = importlib.util.module_from_spec(importlib.util.spec_from_loader("igt_runner", _iloader))
+_iloader.exec_module(igt_runner)
+
+# What 6.1 prints when the host starves a TCG vCPU, as the console shows it
+# (the failed run of issue 20 had the first one).
+ARTIFACT_LINES = [
+    "[   41.5] hrtimer: interrupt took 15219740 ns",
+    "[  300.1] clocksource: timekeeping watchdog on CPU1: Marking clocksource 'tsc' as "
+    "unstable because the skew is too large:",
+    "[  300.1] clocksource:                       'hpet' wd_nsec: 511970512 wd_now: 3b2a1f0 "
+    "wd_last: 3a0e4c2 mask: ffffffff",
+    "[  300.1] clocksource:                       'tsc' cs_nsec: 1003261180 cs_now: 9b0ec1c2b8 "
+    "cs_last: 9a4f4ae73a mask: ffffffffffffffff",
+    "[  300.1] clocksource:                       'tsc' is current clocksource.",
+    "[  300.1] tsc: Marking TSC unstable due to clocksource watchdog",
+    "[  300.1] TSC found unstable after boot, most likely due to broken BIOS. Use 'tsc=unstable'.",
+    "[  300.1] sched_clock: Marking unstable (300120345567, -2345)<-(300122345123, -4000)",
+    "[  300.2] clocksource: Switched to clocksource hpet",
+    "[    2.0] clocksource: timekeeping watchdog on CPU0: hpet retried 2 times before success",
+    "[    2.0] clocksource: Long readout interval, skipping watchdog check: cs_nsec: 1 wd_nsec: 2",
+    "[    2.0] clocksource:         CPUs 0 ahead of CPU 1 for clocksource tsc.",
+    "[    2.0] clocksource:         CPU 1 check durations 1200ns - 51000ns for clocksource tsc.",
+]
+
+
+class OneJudgeTest(unittest.TestCase):
+    """vmrun and the IGT runner judge a kernel log by the same rules."""
+
+    def test_artifacts_fail_neither_judge(self):
+        for line in ARTIFACT_LINES:
+            with self.subTest(line=line):
+                self.assertTrue(logscan.artifact(line))
+                self.assertEqual(logscan.scan([line]), [])
+                msg = line.split("] ", 1)[1]
+                self.assertEqual(logscan.judge([(4, msg)]), [])
+                self.assertEqual(igt_runner.judge("pass", [(4, msg)], []), "pass")
+
+    def test_real_errors_fail_both_judges_at_any_level(self):
+        for kind, line in BAD_LINES.items():
+            msg = line.split("] ", 1)[1]
+            with self.subTest(kind=kind):
+                self.assertEqual(logscan.judge([(6, msg)]), [msg])
+                self.assertEqual(igt_runner.judge("pass", [(6, msg)], []), "dmesg-warn")
+                self.assertEqual(igt_runner.judge("fail", [(3, msg)], []), "dmesg-fail")
+
+    def test_an_artifact_inside_another_message_is_judged(self):
+        line = "[    9.0] WARNING: CPU: 0 PID: 9 at foo.c:1 bar hrtimer: interrupt took 5 ns"
+        self.assertFalse(logscan.artifact(line))
+        self.assertEqual(logscan.scan([line]), [line])
+        self.assertFalse(logscan.artifact("hrtimer: interrupt took 5 ns, and more"))
+
+    def test_warning_level_fails_only_records_that_carry_a_level(self):
+        msg = "pci 0000:01:00.0: some new warning"
+        self.assertEqual(logscan.judge([(4, msg)]), [msg])
+        self.assertEqual(logscan.judge([(5, msg)]), [])
+        self.assertEqual(logscan.scan(["[ 1.0] " + msg]), [])
+        self.assertEqual(igt_runner.judge("pass", [(4, msg)], []), "dmesg-warn")
+
+    def test_expected_lines_and_igt_markers_are_excused(self):
+        import re
+        msg = "p2pdma: 0000:01:00.0 to 0000:02:00.0: NOT_SUPPORTED"
+        self.assertEqual(igt_runner.judge("pass", [(4, msg)], [re.compile("p2pdma: ")]), "pass")
+        self.assertEqual(logscan.judge([(4, msg)], ["p2pdma: "]), [])
+        self.assertEqual(igt_runner.judge("pass", [(4, "[IGT] dmabuf_p2p: starting")], []),
+                         "pass")
+
+
 # A kmemleak report as /sys/kernel/debug/kmemleak prints it: one leak in
 # 6.1's own code, one allocated by the p2ptest module.
 KMEMLEAK = """unreferenced object 0xffff888005a1c000 (size 64):

@@ -164,11 +164,29 @@ static bool on_p2ptest(const char *bdf)
 	return !strcmp(strrchr(link, '/') + 1, "p2ptest");
 }
 
+/*
+ * The waits below end when their event happens (a device bindable, present
+ * or gone, the harness's QMP answer); their bound, in seconds of the
+ * monotonic clock, only stops a test that would otherwise hang. It is sized
+ * for a guest that a busy host runs slowly: on an idle host each event
+ * comes within a few seconds.
+ */
+#define EVENT_WAIT	300
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* Bind @d to the p2ptest driver, taking it from its driver if it has one. */
 static void bind_p2ptest(struct dev *d)
 {
 	char path[160];
-	int i, err;
+	double end;
+	int err;
 
 	set_addr(d);
 	find_bar(d);
@@ -185,11 +203,10 @@ static void bind_p2ptest(struct dev *d)
 	 * A device just hot-added is in sysfs before the PCI core lets drivers
 	 * match it (bind: ENODEV); it then binds by its override by itself.
 	 */
-	for (i = 0; i < 100; i++) {
+	for (end = now() + EVENT_WAIT;; usleep(100000)) {
 		err = sysfs_write("/sys/bus/pci/drivers/p2ptest/bind", d->bdf);
-		if (err != -ENODEV || on_p2ptest(d->bdf))
+		if (err != -ENODEV || on_p2ptest(d->bdf) || now() > end)
 			break;
-		usleep(100000);
 	}
 	igt_assert_f(!err || on_p2ptest(d->bdf), "%s: bind to p2ptest: %s\n", d->bdf,
 		     strerror(-err));
@@ -418,8 +435,8 @@ static void qmp(const char *verb, const char *id)
 {
 	char req[300], tmp[310], reply[300], msg[256];
 	const char *dir = getenv("IGT_QMP_DIR");
+	double end;
 	FILE *f;
-	int i;
 
 	snprintf(req, sizeof(req), "%s/request", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", req);
@@ -430,7 +447,8 @@ static void qmp(const char *verb, const char *id)
 	fprintf(f, "%s %s\n", verb, id);
 	igt_assert_eq(fclose(f), 0);
 	igt_assert_eq(rename(tmp, req), 0);
-	for (i = 0; i < 900 && access(reply, F_OK); i++)
+	/* The harness always answers: "ok" or why not, after its own bound. */
+	for (end = now() + 2 * EVENT_WAIT; access(reply, F_OK) && now() < end;)
 		usleep(100000);
 	igt_assert_f(!sysfs_read(reply, msg, sizeof(msg)), "no answer to \"%s %s\"\n", verb, id);
 	igt_assert_f(!strcmp(msg, "ok"), "%s %s: %s\n", verb, id, msg);
@@ -439,12 +457,12 @@ static void qmp(const char *verb, const char *id)
 
 static void wait_present(const char *bdf, bool present)
 {
-	int i;
+	double end = now() + EVENT_WAIT;
 
-	for (i = 0; i < 600 && dev_present(bdf) != present; i++)
+	while (dev_present(bdf) != present && now() < end)
 		usleep(100000);
-	igt_assert_f(dev_present(bdf) == present, "%s still %s after 60 s\n", bdf,
-		     present ? "absent" : "present");
+	igt_assert_f(dev_present(bdf) == present, "%s still %s after %d s\n", bdf,
+		     present ? "absent" : "present", EVENT_WAIT);
 }
 
 enum unplug { UNPLUG_QMP, UNPLUG_SYSFS };

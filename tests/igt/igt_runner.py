@@ -8,9 +8,11 @@ Each subtest of each binary (--list-subtests) runs as
 "BINARY --run-subtest NAME". A subtest with dynamic parts gives one result
 per dynamic subtest (igt@BINARY@SUBTEST@DYNAMIC), else one for itself
 (igt@BINARY@SUBTEST). Results: pass, fail, skip, crash (no result line:
-a signal or an unexpected exit), timeout; a kernel-log record at warning
-level or worse during it, not matched by an --ignore-dmesg REGEX, turns
-pass into dmesg-warn and fail into dmesg-fail. The kernel log is split
+a signal or an unexpected exit), timeout. The kernel log written during a subtest is judged by
+tests/vm/logscan.py, the one judge vmrun also uses (its BAD patterns,
+IGT's rule that a record at warning level or worse fails, the emulation's
+artifacts excused), lines matching an --ignore-dmesg REGEX apart: a record
+it fails turns pass into dmesg-warn and fail into dmesg-fail. The kernel log is split
 per (dynamic) subtest at the "[IGT] BINARY: starting ..." records the
 tests write. Prints one line per result; exits 1 if any is not pass,
 skip or notrun.
@@ -22,6 +24,9 @@ import re
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
+import logscan  # noqa: E402
 
 RESULT = {"SUCCESS": "pass", "FAIL": "fail", "SKIP": "skip", "CRASH": "crash",
           "TIMEOUT": "timeout"}
@@ -64,8 +69,7 @@ def split_dmesg(records, binary):
 
 def judge(result, records, ignore):
     """The result once the kernel log is taken into account."""
-    bad = [t for lvl, t in records
-           if lvl <= 4 and not t.startswith("[IGT]") and not any(r.search(t) for r in ignore)]
+    bad = logscan.judge([r for r in records if not r[1].startswith("[IGT]")], ignore)
     if bad and result == "pass":
         return "dmesg-warn"
     if bad and result == "fail":
@@ -119,7 +123,9 @@ def main():
     ap.add_argument("--results", required=True, help="folder for results.json")
     ap.add_argument("--ignore-dmesg", action="append", default=[], metavar="REGEX",
                     help="kernel-log lines a test provokes on purpose")
-    ap.add_argument("--timeout", type=int, default=300, help="seconds per subtest")
+    # A hang guard: the slowest subtests (two hot-plugs, edu's 100 ms per
+    # DMA) take about a minute on an idle host.
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per subtest")
     ap.add_argument("binaries", nargs="+")
     args = ap.parse_args()
     ignore = [re.compile(r) for r in args.ignore_dmesg]

@@ -5,8 +5,9 @@
  *
  *   - two importers, each importing the shared buffer, having the client
  *     DMA its own seeded page into it and back, and unimporting, until
- *     ROUNDS rounds got through (at most 20 x ROUNDS tries); both passes
- *     succeeding means every byte came back;
+ *     ROUNDS rounds got through (at most 20 x ROUNDS tries) and, when
+ *     UNTIL-FILE is given, that file exists; both passes succeeding means
+ *     every byte came back;
  *   - a revoker, revoking and restoring the shared buffer;
  *   - an exporter, exporting other pages of the same BAR, writing and
  *     reading them through mmap, closing them;
@@ -15,11 +16,13 @@
  *
  * A transfer or import may be refused while the buffer is revoked (ENODEV)
  * or the client is reset (EBUSY); anything else fails the run. The plan
- * moves ACS bits and removes and rescans a device meanwhile. At the end
+ * moves ACS bits and removes and rescans a device meanwhile, and names the
+ * file it writes after its first such cycle as UNTIL-FILE: the run lasts
+ * until the event, however slowly the host runs the guest. At the end
  * everything is closed and no dma-buf of physical ranges may be left, nor
  * an IOMMU entry the client did not have before.
  *
- *   p2ptest_stress PROVIDER-BDF BAR CLIENT-BDF ROUNDS
+ *   p2ptest_stress PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,7 +39,7 @@
 #define OTHER_OFF	(64 * 1024)
 
 static struct p2ptest_pci_addr provider, client;
-static const char *provider_bdf, *client_bdf;
+static const char *provider_bdf, *client_bdf, *until_file;
 static uint32_t bar;
 static int rounds, shared_fd;
 static atomic_bool done;
@@ -57,6 +60,12 @@ static int open_ctl(const char *who)
 	if (ctl < 0)
 		fail(who, "/dev/p2ptest", errno);
 	return ctl;
+}
+
+/* Has the event the run waits for (UNTIL-FILE) happened? */
+static bool until_met(void)
+{
+	return !until_file || !access(until_file, F_OK);
 }
 
 static void nap(long us)
@@ -92,9 +101,12 @@ static void *importer(void *arg)
 	ctl = open_ctl(who);
 	if (ctl < 0)
 		return NULL;
-	/* ROUNDS verified rounds, or give up after twenty times as many tries. */
-	for (r = 0, tries = 0; r < rounds && tries < rounds * 20 && !atomic_load(&failed);
-	     tries++) {
+	/*
+	 * ROUNDS verified rounds, or give up after twenty times as many tries;
+	 * then on until UNTIL-FILE exists.
+	 */
+	for (r = 0, tries = 0; !atomic_load(&failed) &&
+	     (r < rounds ? tries < rounds * 20 : !until_met()); tries++) {
 		struct p2ptest_import imp = { .dmabuf_fd = shared_fd, .client = client };
 		struct p2ptest_handle h;
 		int a, b;
@@ -235,15 +247,17 @@ int main(int argc, char **argv)
 	long ptes_before, ptes;
 	int ctl, bufs, i;
 
-	if (argc != 5 || parse_bdf(argv[1], &provider) || parse_bdf(argv[3], &client) ||
-	    atoi(argv[4]) < 1) {
-		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF ROUNDS\n", argv[0]);
+	if (argc < 5 || argc > 6 || parse_bdf(argv[1], &provider) ||
+	    parse_bdf(argv[3], &client) || atoi(argv[4]) < 1) {
+		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]\n",
+			argv[0]);
 		return 2;
 	}
 	provider_bdf = argv[1];
 	bar = (uint32_t)atoi(argv[2]);
 	client_bdf = argv[3];
 	rounds = atoi(argv[4]);
+	until_file = argc == 6 ? argv[5] : NULL;
 	ctl = open("/dev/p2ptest", O_RDWR);
 	if (ctl < 0) {
 		perror("/dev/p2ptest");

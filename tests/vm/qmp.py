@@ -17,7 +17,13 @@ import os
 import socket
 import time
 
-EVENT_WAIT = 60
+# Bounds for a guest that a busy host runs slowly. DEVICE_DELETED comes once
+# the guest has handled the ACPI eject (seconds when the host is idle), so
+# the wait for it is generous; a reply to a command comes from QEMU itself.
+# Neither decides a test by its length: running out is an error reported
+# to the guest, which fails the test that asked.
+EVENT_WAIT = 300
+REPLY_WAIT = 60
 
 
 class Hotplug:
@@ -50,7 +56,7 @@ class Hotplug:
 
     def _message(self, deadline=None):
         while b"\n" not in self.buf:
-            self.sock.settimeout(max(0.1, deadline - time.monotonic()) if deadline else 10)
+            self.sock.settimeout(max(0.1, deadline - time.monotonic()) if deadline else REPLY_WAIT)
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise OSError("QMP socket closed")

@@ -60,7 +60,9 @@ step allowlist-still-q35 grep -qx 8086:29c0 "$AL"
 # while the stress run is under way: the routing engine's cache must follow.
 acs=$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)
 # Each finished cycle is counted in $RES/churn: a stress run that saw no
-# ACS change and no hot-remove has proved nothing about them.
+# ACS change and no hot-remove has proved nothing about them, so the stress
+# run goes on until that file exists (its UNTIL-FILE), however slowly the
+# host runs this guest: the event, not a duration, ends it.
 (
 	n=0
 	while [ ! -e /tmp/stress-done ]; do
@@ -74,7 +76,7 @@ acs=$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)
 		echo "$n" >"$RES/churn"
 	done
 ) >/dev/null 2>&1 &
-tool stress "$T/p2ptest_stress" "$ivshmem" 2 "$edu" "$STRESS_ROUNDS"
+tool stress "$T/p2ptest_stress" "$ivshmem" 2 "$edu" "$STRESS_ROUNDS" "$P2P_RESULTS/churn"
 touch /tmp/stress-done
 wait
 churn=$(cat "$RES/churn" 2>/dev/null || echo 0)
