@@ -10,8 +10,12 @@
  * and every importer must then stop and unmap when told by move_notify.
  * After dma_buf_phys_revoke() returns, no importer holds a mapping (or the
  * wait timed out and the importers that do not let go are named in the
- * log), new mappings and CPU mmaps fail with -ENODEV and existing CPU
- * mappings are zapped; dma_buf_phys_restore() allows them again.
+ * log), new attachments, mappings and CPU mmaps fail with -ENODEV and CPU
+ * mappings are zapped; dma_buf_phys_restore() allows them again and tells
+ * importers through move_notify that they may map again. CPU mappings are
+ * filled at fault time under the reservation lock, as vfio-pci does, so a
+ * fault either sees the buffer revoked or inserts a page the revoke's zap
+ * then removes.
  *
  * dma_buf_map_attachment_vec() maps an attachment as an array of DMA
  * vectors: for a physical-range buffer along the P2PDMA route (see
@@ -41,6 +45,7 @@ struct phys_buf {
 	size_t nr;
 	size_t size;
 	bool revoked;			/* under the reservation lock */
+	struct address_space *mapping;	/* of the buffer's inode: CPU mappings */
 	atomic_t mapped;		/* importer mappings alive */
 	wait_queue_head_t unmapped;
 	void (*release)(void *priv);
@@ -49,7 +54,7 @@ struct phys_buf {
 
 /* attach->priv: the mappings one importer holds. */
 struct phys_attach {
-	int mapped;
+	int mapped;			/* under the reservation lock */
 };
 
 static const struct dma_buf_ops phys_ops;
@@ -66,21 +71,39 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_is_phys, DMA_BUF);
 
 static int phys_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 {
+	struct phys_buf *pb = dmabuf->priv;
 	struct phys_attach *pa;
 
 	if (!attach->peer2peer || !attach->importer_ops ||
 	    !attach->importer_ops->move_notify)
 		return -EOPNOTSUPP;
+	/*
+	 * Unlocked, and before the attachment is listed: one revoked after
+	 * this check is not told, but its maps check @revoked under the lock.
+	 */
+	if (READ_ONCE(pb->revoked))
+		return -ENODEV;
 	pa = kzalloc(sizeof(*pa), GFP_KERNEL);
 	attach->priv = pa;
 	return pa ? 0 : -ENOMEM;
 }
 
+static void mapped_sub(struct phys_buf *pb, int n)
+{
+	if (atomic_sub_and_test(n, &pb->mapped))
+		wake_up_all(&pb->unmapped);
+}
+
+/*
+ * An importer that detaches with mappings alive has a bug (its DMA
+ * addresses stay in the IOMMU); revoke must still not wait for them.
+ */
 static void phys_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 {
 	struct phys_attach *pa = attach->priv;
 
-	WARN_ON(pa->mapped);
+	if (WARN_ON(pa->mapped))
+		mapped_sub(dmabuf->priv, pa->mapped);
 	kfree(pa);
 }
 
@@ -103,8 +126,7 @@ static void mapped_inc(struct phys_buf *pb, struct dma_buf_attachment *attach)
 static void mapped_dec(struct phys_buf *pb, struct dma_buf_attachment *attach)
 {
 	((struct phys_attach *)attach->priv)->mapped--;
-	if (atomic_dec_and_test(&pb->mapped))
-		wake_up_all(&pb->unmapped);
+	mapped_sub(pb, 1);
 }
 
 static struct sg_table *phys_map_dma_buf(struct dma_buf_attachment *attach,
@@ -128,28 +150,66 @@ static void phys_unmap_dma_buf(struct dma_buf_attachment *attach, struct sg_tabl
 	mapped_dec(attach->dmabuf->priv, attach);
 }
 
-/* CPU access, for checking what peers wrote: uncached, whole buffer. */
+/* The physical page at byte @offset of @pb, which is inside it. */
+static unsigned long phys_pfn_at(const struct phys_buf *pb, u64 offset)
+{
+	size_t i;
+
+	for (i = 0; offset >= pb->ranges[i].len; i++)
+		offset -= pb->ranges[i].len;
+	return PHYS_PFN(pb->ranges[i].paddr + offset);
+}
+
+/*
+ * One page of a CPU mapping, inserted under the reservation lock: a revoke
+ * sets @revoked under it before it zaps, so no page of a revoked buffer is
+ * mapped after the zap. The page is found by the fault's file offset, which
+ * stays right when the mapping is split or moved.
+ */
+static vm_fault_t phys_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct dma_buf *dmabuf = vma->vm_file->private_data;
+	struct phys_buf *pb = dmabuf->priv;
+	u64 offset = (u64)vmf->pgoff << PAGE_SHIFT;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	if (offset >= pb->size)
+		return VM_FAULT_SIGBUS;
+	/* Never held across a user access, which could fault here. */
+	dma_resv_lock(dmabuf->resv, NULL);
+	if (!pb->revoked)
+		ret = vmf_insert_pfn(vma, vmf->address, phys_pfn_at(pb, offset));
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+static const struct vm_operations_struct phys_vm_ops = {
+	.fault = phys_fault,
+};
+
+/*
+ * CPU access, for checking what peers wrote: uncached, the whole buffer,
+ * shared only (a private copy-on-write mapping of MMIO makes no sense).
+ */
 static int phys_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct phys_buf *pb = dmabuf->priv;
-	unsigned long addr = vma->vm_start;
-	size_t i;
-	int ret = 0;
+	bool revoked;
 
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != pb->size)
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != pb->size ||
+	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/* Early refusal only: phys_fault() decides under the lock. */
 	dma_resv_lock(dmabuf->resv, NULL);
-	if (pb->revoked)
-		ret = -ENODEV;
+	revoked = pb->revoked;
+	dma_resv_unlock(dmabuf->resv);
+	if (revoked)
+		return -ENODEV;
 	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	for (i = 0; i < pb->nr && !ret; i++) {
-		ret = io_remap_pfn_range(vma, addr, PHYS_PFN(pb->ranges[i].paddr),
-					 pb->ranges[i].len, vma->vm_page_prot);
-		addr += pb->ranges[i].len;
-	}
-	dma_resv_unlock(dmabuf->resv);
-	return ret;
+	vma->vm_ops = &phys_vm_ops;
+	return 0;
 }
 
 static void phys_release(struct dma_buf *dmabuf)
@@ -179,10 +239,16 @@ static const struct dma_buf_ops phys_ops = {
  *
  * Every range must be page-aligned and non-empty, and the total must not
  * overflow; the ranges are copied. Only dynamic importers that allow
- * peer-to-peer memory can attach.
+ * peer-to-peer memory can attach. The buffer holds a reference on
+ * @info->owner until it is released, so @info->release never runs in an
+ * unloaded module.
+ *
+ * Needs CONFIG_DMABUF_MOVE_NOTIFY: without it 6.1 pins every attachment
+ * when it is mapped, and revocable memory cannot be pinned.
  *
  * Return: the buffer, or ERR_PTR(-EINVAL) for bad ranges (-E2BIG for more
- * than %DMA_BUF_PHYS_MAX_RANGES), -ENOMEM, or dma_buf_export()'s error.
+ * than %DMA_BUF_PHYS_MAX_RANGES), -EOPNOTSUPP without
+ * CONFIG_DMABUF_MOVE_NOTIFY, -ENOMEM, or dma_buf_export()'s error.
  */
 struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 {
@@ -191,6 +257,8 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 	struct phys_buf *pb;
 	size_t i, size = 0;
 
+	if (!IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY))
+		return ERR_PTR(-EOPNOTSUPP);
 	if (!info->provider || !info->nr)
 		return ERR_PTR(-EINVAL);
 	if (info->nr > DMA_BUF_PHYS_MAX_RANGES)
@@ -223,6 +291,7 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 	init_waitqueue_head(&pb->unmapped);
 
 	exp.ops = &phys_ops;
+	exp.owner = info->owner;
 	exp.size = size;
 	exp.flags = info->flags;
 	exp.priv = pb;
@@ -232,6 +301,7 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 		kfree(pb);
 		return dmabuf;
 	}
+	pb->mapping = dmabuf->file->f_mapping;
 	/* Only now: a failed export must not call the caller's release. */
 	pb->release = info->release;
 	pb->priv = info->priv;
@@ -244,9 +314,11 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_export, DMA_BUF);
  * @dmabuf: a buffer made by dma_buf_phys_export()
  *
  * Importers are told through move_notify and must stop their DMA and
- * unmap. Waits up to 5 seconds for them; an importer still holding a
- * mapping then is named in a warning. New mappings and CPU mmaps fail with
- * -ENODEV until dma_buf_phys_restore(); CPU mappings are zapped. May sleep.
+ * unmap. Waits until they have, for at most 5 seconds: an importer that
+ * unmaps from move_notify, as it must, ends the wait at once however
+ * slowly it runs; one that does not is named in a warning. New
+ * attachments, mappings and CPU mmaps fail with -ENODEV until
+ * dma_buf_phys_restore(); CPU mappings are zapped. May sleep.
  *
  * Return: 0, or -ETIMEDOUT when importers still hold mappings.
  */
@@ -259,7 +331,7 @@ int dma_buf_phys_revoke(struct dma_buf *dmabuf)
 	pb->revoked = true;
 	dma_buf_move_notify(dmabuf);
 	dma_resv_unlock(dmabuf->resv);
-	unmap_mapping_range(dmabuf->file->f_mapping, 0, 0, 1);
+	unmap_mapping_range(pb->mapping, 0, 0, 1);
 
 	if (wait_event_timeout(pb->unmapped, !atomic_read(&pb->mapped), REVOKE_TIMEOUT))
 		return 0;
@@ -281,6 +353,9 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_revoke, DMA_BUF);
 /**
  * dma_buf_phys_restore() - let importers map a revoked buffer again
  * @dmabuf: a buffer made by dma_buf_phys_export()
+ *
+ * Importers are told through move_notify, as on revoke, so that those
+ * waiting for the buffer to come back map it again.
  */
 void dma_buf_phys_restore(struct dma_buf *dmabuf)
 {
@@ -288,6 +363,7 @@ void dma_buf_phys_restore(struct dma_buf *dmabuf)
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	pb->revoked = false;
+	dma_buf_move_notify(dmabuf);
 	dma_resv_unlock(dmabuf->resv);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_restore, DMA_BUF);

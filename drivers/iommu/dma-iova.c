@@ -40,6 +40,18 @@ static dma_addr_t iova_base(struct iova_domain *iovad,
 	return state->addr - pad;
 }
 
+/*
+ * Is [@offset, @offset + @size) empty or not inside @state's reservation?
+ * Then the caller has a bug: unmapping or syncing it would touch IOVA of
+ * other mappings in the domain.
+ */
+static bool iova_range_bad(struct dma_iova_state *state, size_t offset, size_t size)
+{
+	size_t end;
+
+	return !size || check_add_overflow(offset, size, &end) || end > dma_iova_size(state);
+}
+
 /* Sync the IOTLB for what @gather collected, if anything. */
 static void iova_gather_sync(struct iommu_domain *domain,
 			     struct iommu_iotlb_gather *gather)
@@ -61,14 +73,16 @@ static void iova_unmap_direct(struct device *dev, struct iommu_domain *domain,
 
 	if (!(attrs & (DMA_ATTR_MMIO | DMA_ATTR_SKIP_CPU_SYNC)) &&
 	    !dev_is_dma_coherent(dev)) {
-		size_t done;
+		size_t done, chunk;
 
-		for (done = 0; done < size; done += iovad->granule) {
+		/* Granule by granule: only inside one is the memory contiguous. */
+		for (done = 0; done < size; done += chunk) {
 			phys_addr_t phys = iommu_iova_to_phys(domain, addr + done);
 
+			chunk = min(size - done,
+				    iovad->granule - iova_offset(iovad, addr + done));
 			if (phys)
-				arch_sync_dma_for_cpu(phys, min_t(size_t, iovad->granule,
-								  size - done), dir);
+				arch_sync_dma_for_cpu(phys, chunk, dir);
 		}
 	}
 
@@ -339,11 +353,9 @@ int dma_iova_link(struct device *dev, struct dma_iova_state *state,
 	struct iova_domain *iovad = iommu_dma_iovad(domain);
 	bool mmio = attrs & DMA_ATTR_MMIO;
 	size_t pad = iova_offset(iovad, phys);
-	size_t end;
 	int prot;
 
-	if (WARN_ON_ONCE(!size || check_add_overflow(offset, size, &end) ||
-			 end > dma_iova_size(state)))
+	if (WARN_ON_ONCE(iova_range_bad(state, offset, size)))
 		return -EINVAL;
 	if (WARN_ON_ONCE(offset && (pad || iova_offset(iovad, state->addr + offset))))
 		return -EIO;
@@ -373,7 +385,8 @@ EXPORT_SYMBOL_GPL(dma_iova_link);
  * One IOTLB sync for every range linked in [@offset, @offset + @size).
  * A failure does not undo the links.
  *
- * Return: 0 or the error of the IOMMU driver.
+ * Return: 0, -EINVAL for a range outside the reservation, or the error of
+ * the IOMMU driver.
  */
 int dma_iova_sync(struct device *dev, struct dma_iova_state *state,
 		  size_t offset, size_t size)
@@ -382,6 +395,9 @@ int dma_iova_sync(struct device *dev, struct dma_iova_state *state,
 	struct iova_domain *iovad = iommu_dma_iovad(domain);
 	dma_addr_t addr = state->addr + offset;
 	size_t pad = iova_offset(iovad, addr);
+
+	if (WARN_ON_ONCE(iova_range_bad(state, offset, size)))
+		return -EINVAL;
 
 	return iommu_sync_map(domain, addr - pad, iova_align(iovad, size + pad));
 }
@@ -397,7 +413,8 @@ EXPORT_SYMBOL_GPL(dma_iova_sync);
  * @attrs: attributes passed to dma_iova_link()
  *
  * Unmaps and invalidates the IOTLB before returning. The IOVA range stays
- * reserved: link again, or give it back with dma_iova_free().
+ * reserved: link again, or give it back with dma_iova_free(). A range
+ * outside the reservation is a bug: warned about, nothing unmapped.
  */
 void dma_iova_unlink(struct device *dev, struct dma_iova_state *state,
 		     size_t offset, size_t size, enum dma_data_direction dir,
@@ -405,6 +422,9 @@ void dma_iova_unlink(struct device *dev, struct dma_iova_state *state,
 {
 	struct iommu_domain *domain = iommu_get_dma_domain(dev);
 	struct iommu_iotlb_gather gather;
+
+	if (WARN_ON_ONCE(iova_range_bad(state, offset, size)))
+		return;
 
 	iommu_iotlb_gather_init(&gather);
 	iova_unmap(dev, state, domain, state->addr + offset, size, dir, attrs,
@@ -424,6 +444,8 @@ EXPORT_SYMBOL_GPL(dma_iova_unlink);
  * In lazy mode the IOTLB invalidation and the return of the IOVA range go
  * through the domain's flush queue; otherwise they happen before this
  * returns. Also the way to roll back a batch in which a link failed.
+ * A @mapped_len past the reservation is a bug: warned about, nothing
+ * unmapped or freed.
  */
 void dma_iova_destroy(struct device *dev, struct dma_iova_state *state,
 		      size_t mapped_len, enum dma_data_direction dir,
@@ -438,6 +460,8 @@ void dma_iova_destroy(struct device *dev, struct dma_iova_state *state,
 		dma_iova_free(dev, state);
 		return;
 	}
+	if (WARN_ON_ONCE(iova_range_bad(state, 0, mapped_len)))
+		return;
 
 	iommu_iotlb_gather_init(&gather);
 	gather.queued = iommu_dma_fq_active(domain);

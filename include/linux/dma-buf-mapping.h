@@ -80,6 +80,7 @@ void dma_buf_unmap_attachment_vec(struct dma_buf_attachment *attach,
  * @flags: O_* flags of the dma-buf file (O_RDWR, O_CLOEXEC)
  * @release: called when the last reference to the buffer is gone
  * @priv: for @release
+ * @owner: the module of @release (THIS_MODULE), held while the buffer lives
  */
 struct dma_buf_phys_export_info {
 	struct p2pdma_provider *provider;
@@ -88,6 +89,7 @@ struct dma_buf_phys_export_info {
 	int flags;
 	void (*release)(void *priv);
 	void *priv;
+	struct module *owner;
 };
 
 #define DMA_BUF_PHYS_MAX_RANGES	1024

@@ -6,9 +6,17 @@
  * and a command. Each transfer completes on a 100 ms timer of the virtual
  * machine. Data to send reaches the buffer by a first DMA from a staging
  * area in system memory, data received leaves it by a last DMA to it.
+ *
+ * The engine cannot be stopped once started, so a transfer never returns
+ * while it runs: the memory it reads or writes (an import's mapping, the
+ * staging area) must outlive it. Only a device that is gone (its registers
+ * read all ones and it is no longer on the bus) ends the wait early. While
+ * user space keeps its memory decode off, it starts no DMA (the registers
+ * would read all ones of a device that is there).
  */
 #include <linux/delay.h>
 #include <linux/io.h>
+#include <linux/jiffies.h>
 
 #include "p2ptest.h"
 
@@ -19,20 +27,28 @@
 #define  EDU_CMD_START	0x1
 #define  EDU_CMD_TO_RAM	0x2	/* from the edu buffer to the DMA address */
 #define EDU_BUF		0x40000
-#define EDU_TIMEOUT_MS	2000
+/* 100 ms on an idle host; a busy one can starve the emulation for longer. */
+#define EDU_SLOW	(10 * HZ)
 
 /* One edu DMA: @src to @dst; @to_ram: from the edu buffer outwards. */
 static int edu_xfer(struct p2ptest_dev *pd, u64 src, u64 dst, size_t len, bool to_ram)
 {
-	int waited;
+	unsigned long slow = jiffies + EDU_SLOW;
+	bool warned = false;
+	u64 cmd;
 
 	writeq(src, pd->edu + EDU_DMA_SRC);
 	writeq(dst, pd->edu + EDU_DMA_DST);
 	writeq(len, pd->edu + EDU_DMA_CNT);
 	writeq(EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0), pd->edu + EDU_DMA_CMD);
-	for (waited = 0; readq(pd->edu + EDU_DMA_CMD) & EDU_CMD_START; waited += 20) {
-		if (waited >= EDU_TIMEOUT_MS)
-			return -ETIMEDOUT;
+	while ((cmd = readq(pd->edu + EDU_DMA_CMD)) & EDU_CMD_START) {
+		if (cmd == ~0ULL && !pci_device_is_present(pd->pdev))
+			return -ENODEV;
+		if (!warned && time_after(jiffies, slow)) {
+			pci_warn(pd->pdev, "DMA still running after %u s; waiting for it\n",
+				 EDU_SLOW / HZ);
+			warned = true;
+		}
 		msleep(20);
 	}
 	return 0;
@@ -46,8 +62,8 @@ static int edu_xfer(struct p2ptest_dev *pd, u64 src, u64 dst, size_t len, bool t
  * @len: at most P2PTEST_MAX_TRANSFER
  * @to_buffer: true: @buf -> edu -> @addr; false: @addr -> edu -> @buf
  *
- * Return: 0, -ENODEV when the device was unbound, -EBUSY while it is being
- * reset, -ETIMEDOUT.
+ * Return: 0, -ENODEV when the device was unbound or has vanished, -EBUSY
+ * while it is being reset or its memory decode is off.
  */
 int p2ptest_edu_dma(struct p2ptest_dev *pd, dma_addr_t addr, void *buf, size_t len,
 		    bool to_buffer)
@@ -57,7 +73,7 @@ int p2ptest_edu_dma(struct p2ptest_dev *pd, dma_addr_t addr, void *buf, size_t l
 	mutex_lock(&pd->dma_lock);
 	if (pd->gone || !pd->edu) {
 		ret = -ENODEV;
-	} else if (pd->resetting) {
+	} else if (pd->resetting || pd->decode_off) {
 		ret = -EBUSY;
 	} else if (to_buffer) {
 		memcpy(pd->staging, buf, len);

@@ -4,6 +4,7 @@
  * memory BAR as a dma-buf (dma_buf_phys_export()), validated the way VFIO
  * validates VFIO_DEVICE_FEATURE_DMA_BUF, each failure its own errno.
  */
+#include <linux/dcache.h>
 #include <linux/dma-buf.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -19,12 +20,26 @@
 struct export_rec {
 	struct p2ptest_dev *pd;
 	struct dma_buf *dmabuf;
+	struct dentry *dentry;		/* the buffer's: it lives as long */
 	struct mutex hold_lock;		/* serialises revoke and restore */
 	unsigned long holds;
-	struct list_head node;
-	struct list_head revoke_node;
+	struct list_head node;		/* in exports */
+	struct list_head todo;		/* under its device's revoke_lock */
 };
 
+/*
+ * Every export, and every device's @holds (the reasons a new export of it
+ * starts revoked). A revoker changes the holds and collects the device's
+ * exports under it, so an export is either collected or created after the
+ * change, seeing it: none escapes.
+ *
+ * In 6.1 a dma-buf lives as long as its dentry, not its file: the file
+ * can be gone while something else (an O_PATH open of /proc/PID/fd/N)
+ * holds the dentry. A revoker therefore pins the dentry, never the file,
+ * and skips a buffer whose dentry is already dying: its release, which
+ * waits for this lock to unlist it, has begun, and no importer or CPU
+ * mapping is left (both hold the file).
+ */
 static LIST_HEAD(exports);
 static DEFINE_MUTEX(exports_lock);
 
@@ -62,78 +77,109 @@ static int check_ranges(struct pci_dev *pdev, int bar, const struct p2ptest_rang
 	return 0;
 }
 
-int p2ptest_export(struct p2ptest_export *arg)
+/*
+ * Export for @rec the ranges in @vecs of BAR @bar of its device, under
+ * exports_lock: the device is still bound (its provider alive) and the
+ * buffer starts revoked if the device is reset or decodes no memory now.
+ */
+static struct dma_buf *export_locked(struct export_rec *rec, u32 bar,
+				     const struct p2ptest_range *ranges, u32 nr,
+				     struct dma_buf_phys_vec *vecs)
 {
-	struct dma_buf_phys_export_info info = { .flags = O_RDWR | O_CLOEXEC };
+	struct dma_buf_phys_export_info info = {
+		.vecs = vecs, .nr = nr, .flags = O_RDWR | O_CLOEXEC,
+		.release = export_release, .priv = rec, .owner = THIS_MODULE,
+	};
+	struct pci_dev *pdev = rec->pd->pdev;
+	struct dma_buf *dmabuf;
+	u16 cmd;
+	int ret;
+
+	lockdep_assert_held(&exports_lock);
+	if (rec->pd->holds & BIT(P2PTEST_HOLD_GONE))
+		return ERR_PTR(-ENODEV);
+	if (pci_resource_flags(pdev, bar) & IORESOURCE_MEM)
+		info.provider = pcim_p2pdma_provider(pdev, bar);
+	if (!info.provider)
+		return ERR_PTR(-ENXIO);
+	ret = check_ranges(pdev, bar, ranges, nr, vecs);
+	if (ret)
+		return ERR_PTR(ret);
+	dmabuf = dma_buf_phys_export(&info);
+	if (IS_ERR(dmabuf))
+		return dmabuf;
+
+	rec->dmabuf = dmabuf;
+	rec->dentry = dmabuf->file->f_path.dentry;
+	rec->holds = rec->pd->holds;
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		rec->holds |= BIT(P2PTEST_HOLD_DECODE);
+	/* No importer yet: nothing to wait for. */
+	if (rec->holds)
+		dma_buf_phys_revoke(dmabuf);
+	list_add(&rec->node, &exports);
+	return dmabuf;
+}
+
+/**
+ * p2ptest_export() - P2PTEST_IOC_EXPORT without the file descriptor
+ * @arg: the user's request, copied in
+ *
+ * Return: the buffer, for the caller to install as a file descriptor once
+ * it has told user space its number, or an ERR_PTR() (errnos in the uAPI).
+ */
+struct dma_buf *p2ptest_export(const struct p2ptest_export *arg)
+{
 	struct dma_buf_phys_vec *vecs = NULL;
-	struct p2ptest_range *ranges = NULL;
-	struct export_rec *rec = NULL;
+	struct p2ptest_range *ranges;
+	struct export_rec *rec;
 	struct p2ptest_dev *pd;
 	struct dma_buf *dmabuf;
-	int ret, fd;
 
 	if (arg->flags || arg->reserved || arg->reserved2 || arg->bar >= PCI_STD_NUM_BARS ||
 	    !arg->nr_ranges)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	if (arg->nr_ranges > P2PTEST_MAX_RANGES)
-		return -E2BIG;
+		return ERR_PTR(-E2BIG);
 	pd = p2ptest_dev_get(&arg->provider);
 	if (!pd)
-		return -ENODEV;
-	if (pci_resource_flags(pd->pdev, arg->bar) & IORESOURCE_MEM)
-		info.provider = pcim_p2pdma_provider(pd->pdev, arg->bar);
-	if (!info.provider) {
-		ret = -ENXIO;
-		goto put;
-	}
-
+		return ERR_PTR(-ENODEV);
+	/* May fault and wait for as long as user space likes: no lock held. */
 	ranges = memdup_user(u64_to_user_ptr(arg->ranges),
 			     array_size(arg->nr_ranges, sizeof(*ranges)));
 	if (IS_ERR(ranges)) {
-		ret = PTR_ERR(ranges);
-		ranges = NULL;
-		goto put;
+		dmabuf = ERR_CAST(ranges);
+		goto put_dev;
 	}
+	dmabuf = ERR_PTR(-ENOMEM);
 	vecs = kcalloc(arg->nr_ranges, sizeof(*vecs), GFP_KERNEL);
+	if (!vecs)
+		goto free_ranges;
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
-	ret = vecs && rec ? check_ranges(pd->pdev, arg->bar, ranges, arg->nr_ranges, vecs) :
-	      -ENOMEM;
-	if (ret)
-		goto put;
-
+	if (!rec)
+		goto free_ranges;
 	rec->pd = pd;
 	mutex_init(&rec->hold_lock);
-	info.vecs = vecs;
-	info.nr = arg->nr_ranges;
-	info.release = export_release;
-	info.priv = rec;
+
 	mutex_lock(&exports_lock);
-	dmabuf = dma_buf_phys_export(&info);
-	if (IS_ERR(dmabuf)) {
-		mutex_unlock(&exports_lock);
-		ret = PTR_ERR(dmabuf);
-		goto put;
-	}
-	rec->dmabuf = dmabuf;
-	list_add(&rec->node, &exports);
+	dmabuf = export_locked(rec, arg->bar, ranges, arg->nr_ranges, vecs);
 	mutex_unlock(&exports_lock);
-	kfree(vecs);
-	kfree(ranges);
-
-	fd = dma_buf_fd(dmabuf, O_CLOEXEC);
-	if (fd < 0) {
-		dma_buf_put(dmabuf);	/* releases rec and pd */
-		return fd;
+	if (IS_ERR(dmabuf)) {
+		mutex_destroy(&rec->hold_lock);
+		kfree(rec);
+		goto free_ranges;
 	}
-	arg->fd = fd;
-	return 0;
-
-put:
-	kfree(rec);
 	kfree(vecs);
 	kfree(ranges);
+	return dmabuf;		/* its release puts @pd */
+
+free_ranges:
+	kfree(vecs);
+	kfree(ranges);
+put_dev:
 	p2ptest_dev_put(pd);
-	return ret;
+	return dmabuf;
 }
 
 /*
@@ -170,8 +216,15 @@ static int export_hold(struct export_rec *rec, enum p2ptest_hold why, bool hold)
  * @hold: take it (revoke) or drop it (restore when no other reason holds)
  * @what: what happened to the device, for the log
  *
- * Logs how many buffers changed state. Return: 0, or -ETIMEDOUT when an
- * importer did not unmap in time (the kernel log names it).
+ * The hold also applies to buffers @pd exports later, until it is dropped.
+ * Revokers of one device take turns (@pd's revoke_lock), so holds are
+ * applied in the order they were taken; those of different devices run at
+ * once. Dropping DECODE while the device decodes no memory (a stale
+ * announcement of an earlier write) changes nothing. The caller holds a
+ * reference on @pd. Logs how many buffers changed state.
+ *
+ * Return: 0, or -ETIMEDOUT when an importer did not unmap in time (the
+ * kernel log names it).
  */
 int p2ptest_hold_exports_of(struct p2ptest_dev *pd, enum p2ptest_hold why, bool hold,
 			    const char *what)
@@ -179,25 +232,38 @@ int p2ptest_hold_exports_of(struct p2ptest_dev *pd, enum p2ptest_hold why, bool 
 	struct export_rec *rec, *tmp;
 	unsigned int changed = 0;
 	LIST_HEAD(todo);
+	u16 cmd;
 	int ret = 0;
 
-	mutex_lock(&exports_lock);
-	list_for_each_entry(rec, &exports, node) {
-		if (rec->pd == pd) {
-			get_dma_buf(rec->dmabuf);
-			list_add(&rec->revoke_node, &todo);
-		}
+	mutex_lock(&pd->revoke_lock);
+	if (why == P2PTEST_HOLD_DECODE && !hold &&
+	    !pci_read_config_word(pd->pdev, PCI_COMMAND, &cmd) &&
+	    !(cmd & PCI_COMMAND_MEMORY)) {
+		mutex_unlock(&pd->revoke_lock);
+		return 0;
 	}
+	mutex_lock(&exports_lock);
+	if (hold)
+		pd->holds |= BIT(why);
+	else
+		pd->holds &= ~BIT(why);
+	list_for_each_entry(rec, &exports, node)
+		if (rec->pd == pd && lockref_get_not_dead(&rec->dentry->d_lockref))
+			list_add_tail(&rec->todo, &todo);
 	mutex_unlock(&exports_lock);
-	list_for_each_entry_safe(rec, tmp, &todo, revoke_node) {
+
+	list_for_each_entry_safe(rec, tmp, &todo, todo) {
+		struct dentry *dentry = rec->dentry;
 		int r = export_hold(rec, why, hold);
 
 		if (r < 0)
 			ret = r;
 		else
 			changed += r;
-		dma_buf_put(rec->dmabuf);
+		/* May be the last reference: @rec is freed with the buffer. */
+		dput(dentry);
 	}
+	mutex_unlock(&pd->revoke_lock);
 	if (changed)
 		pci_info(pd->pdev, "%s: %u exported buffer(s) %s\n", what, changed,
 			 hold ? "revoked" : "restored");

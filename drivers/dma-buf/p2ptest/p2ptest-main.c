@@ -6,9 +6,11 @@
  * with dma_buf_map_attachment_vec(); its move_notify unmaps it, so a
  * revoked or vanished buffer is never touched again, and the next transfer
  * maps it again (and fails with -ENODEV while it is revoked). Imports
- * belong to the open file and go with it.
+ * belong to the open file and go with it; the ioctls on one file take
+ * turns, so an import is never freed under a transfer that uses it.
  */
 #include <linux/dma-resv.h>
+#include <linux/file.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -21,16 +23,25 @@ MODULE_IMPORT_NS(DMA_BUF);
 
 #define MAX_IMPORTS	64	/* per open file */
 
+/* An open /dev/p2ptest. */
+struct p2ptest_file {
+	struct mutex lock;		/* one ioctl at a time */
+	struct xarray imports;		/* handle -> struct import_rec */
+};
+
 struct import_rec {
 	struct p2ptest_dev *client;
 	struct dma_buf *dmabuf;
-	struct dma_buf_attachment *attach;
+	struct dma_buf_attachment *attach;	/* NULL once its client is unbound */
 	struct dma_buf_vec_map map;
 	bool mapped;			/* under the buffer's reservation lock */
 	struct list_head node;		/* in imports, for client removal */
 };
 
-/* Every import of every file, so that a client's removal finds its own. */
+/*
+ * Every import of every file, so that a client's removal finds its own;
+ * also guards @attach of each.
+ */
 static LIST_HEAD(imports);
 static DEFINE_MUTEX(imports_lock);
 
@@ -52,18 +63,31 @@ static const struct dma_buf_attach_ops import_ops = {
 	.move_notify = import_move_notify,
 };
 
-/* Unmap every import whose client is @pd: it is being unbound. */
+/* Unmap @rec and detach it from its buffer. */
+static void import_detach(struct import_rec *rec, struct dma_buf_attachment *attach)
+{
+	dma_resv_lock(rec->dmabuf->resv, NULL);
+	import_unmap(rec);
+	dma_resv_unlock(rec->dmabuf->resv);
+	dma_buf_detach(rec->dmabuf, attach);
+}
+
+/*
+ * Unmap and detach every import whose client is @pd: it is being unbound.
+ * Detaching matters for exporters that map at attach time (vgem, udmabuf):
+ * their mapping lives until detach, which must not wait for the client to
+ * be gone. The records stay until their file drops them.
+ */
 void p2ptest_drop_imports_of(struct p2ptest_dev *pd)
 {
 	struct import_rec *rec;
 
 	mutex_lock(&imports_lock);
 	list_for_each_entry(rec, &imports, node) {
-		if (rec->client != pd)
+		if (rec->client != pd || !rec->attach)
 			continue;
-		dma_resv_lock(rec->dmabuf->resv, NULL);
-		import_unmap(rec);
-		dma_resv_unlock(rec->dmabuf->resv);
+		import_detach(rec, rec->attach);
+		rec->attach = NULL;
 	}
 	mutex_unlock(&imports_lock);
 }
@@ -91,13 +115,14 @@ static int import_map(struct import_rec *rec)
 
 static void import_free(struct import_rec *rec)
 {
+	struct dma_buf_attachment *attach;
+
 	mutex_lock(&imports_lock);
 	list_del(&rec->node);
+	attach = rec->attach;
 	mutex_unlock(&imports_lock);
-	dma_resv_lock(rec->dmabuf->resv, NULL);
-	import_unmap(rec);
-	dma_resv_unlock(rec->dmabuf->resv);
-	dma_buf_detach(rec->dmabuf, rec->attach);
+	if (attach)
+		import_detach(rec, attach);
 	dma_buf_put(rec->dmabuf);
 	p2ptest_dev_put(rec->client);
 	kfree(rec);
@@ -137,18 +162,30 @@ static int do_import(struct xarray *xa, struct p2ptest_import *arg)
 		kfree(rec);
 		return -EBADF;
 	}
-	rec->attach = dma_buf_dynamic_attach(rec->dmabuf, &rec->client->pdev->dev,
-					     &import_ops, rec);
-	if (IS_ERR(rec->attach)) {
-		ret = PTR_ERR(rec->attach);
+	/*
+	 * Attached and listed under imports_lock, so a removal of the client
+	 * either sees this import and detaches it, or is seen here (@gone is
+	 * set before the removal takes the lock): static exporters map at
+	 * attach, which must not happen for a device on its way out.
+	 */
+	mutex_lock(&imports_lock);
+	mutex_lock(&rec->client->dma_lock);
+	ret = rec->client->gone ? -ENODEV : 0;
+	mutex_unlock(&rec->client->dma_lock);
+	if (!ret) {
+		rec->attach = dma_buf_dynamic_attach(rec->dmabuf, &rec->client->pdev->dev,
+						     &import_ops, rec);
+		ret = PTR_ERR_OR_ZERO(rec->attach);
+	}
+	if (!ret)
+		list_add(&rec->node, &imports);
+	mutex_unlock(&imports_lock);
+	if (ret) {
 		dma_buf_put(rec->dmabuf);
 		p2ptest_dev_put(rec->client);
 		kfree(rec);
 		return ret;
 	}
-	mutex_lock(&imports_lock);
-	list_add(&rec->node, &imports);
-	mutex_unlock(&imports_lock);
 
 	dma_resv_lock(rec->dmabuf->resv, NULL);
 	ret = import_map(rec);
@@ -230,34 +267,94 @@ out:
 	return ret;
 }
 
+/*
+ * P2PTEST_IOC_EXPORT: the file descriptor is installed only once user space
+ * has been told its number, so a failed copy leaves nothing behind.
+ */
+static int do_export(struct p2ptest_export *arg, void __user *up)
+{
+	struct dma_buf *dmabuf = p2ptest_export(arg);
+	int fd;
+
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+	arg->fd = fd;
+	if (copy_to_user(up, arg, sizeof(*arg))) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return -EFAULT;
+	}
+	fd_install(fd, dmabuf->file);
+	return 0;
+}
+
 static int p2ptest_open(struct inode *inode, struct file *file)
 {
-	struct xarray *xa = kzalloc(sizeof(*xa), GFP_KERNEL);
+	struct p2ptest_file *pf = kzalloc(sizeof(*pf), GFP_KERNEL);
 
-	if (!xa)
+	if (!pf)
 		return -ENOMEM;
-	xa_init_flags(xa, XA_FLAGS_ALLOC1);
-	file->private_data = xa;
+	mutex_init(&pf->lock);
+	xa_init_flags(&pf->imports, XA_FLAGS_ALLOC1);
+	file->private_data = pf;
 	return 0;
 }
 
 static int p2ptest_release(struct inode *inode, struct file *file)
 {
-	struct xarray *xa = file->private_data;
+	struct p2ptest_file *pf = file->private_data;
 	struct import_rec *rec;
 	unsigned long handle;
 
-	xa_for_each(xa, handle, rec)
+	xa_for_each(&pf->imports, handle, rec)
 		import_free(rec);
-	xa_destroy(xa);
-	kfree(xa);
+	xa_destroy(&pf->imports);
+	mutex_destroy(&pf->lock);
+	kfree(pf);
 	return 0;
+}
+
+/* The ioctls that use the file's imports; @pf's lock is held. */
+static long import_ioctl(struct p2ptest_file *pf, unsigned int cmd, void *arg,
+			 void __user *up)
+{
+	struct p2ptest_import *imp = arg;
+	struct p2ptest_handle *h = arg;
+	struct import_rec *rec;
+	int ret;
+
+	switch (cmd) {
+	case P2PTEST_IOC_IMPORT:
+		ret = do_import(&pf->imports, imp);
+		if (ret || !copy_to_user(up, imp, sizeof(*imp)))
+			return ret;
+		/* User space never learnt the handle: take the import back. */
+		import_free(xa_erase(&pf->imports, imp->handle));
+		return -EFAULT;
+	case P2PTEST_IOC_TRANSFER:
+		return do_transfer(&pf->imports, arg);
+	case P2PTEST_IOC_UNIMPORT:
+		if (h->reserved)
+			return -EINVAL;
+		rec = xa_erase(&pf->imports, h->handle);
+		if (!rec)
+			return -ENOENT;
+		import_free(rec);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
 }
 
 static long p2ptest_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	void __user *up = (void __user *)uarg;
-	struct xarray *xa = file->private_data;
+	struct p2ptest_file *pf = file->private_data;
 	union {
 		struct p2ptest_export exp;
 		struct p2ptest_import imp;
@@ -265,8 +362,7 @@ static long p2ptest_ioctl(struct file *file, unsigned int cmd, unsigned long uar
 		struct p2ptest_handle h;
 		struct p2ptest_revoke rev;
 	} a;
-	struct import_rec *rec;
-	int ret;
+	long ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -279,29 +375,15 @@ static long p2ptest_ioctl(struct file *file, unsigned int cmd, unsigned long uar
 
 	switch (cmd) {
 	case P2PTEST_IOC_EXPORT:
-		ret = p2ptest_export(&a.exp);
-		break;
-	case P2PTEST_IOC_IMPORT:
-		ret = do_import(xa, &a.imp);
-		break;
-	case P2PTEST_IOC_TRANSFER:
-		return do_transfer(xa, &a.xfer);
-	case P2PTEST_IOC_UNIMPORT:
-		if (a.h.reserved)
-			return -EINVAL;
-		rec = xa_erase(xa, a.h.handle);
-		if (!rec)
-			return -ENOENT;
-		import_free(rec);
-		return 0;
+		return do_export(&a.exp, up);
 	case P2PTEST_IOC_REVOKE:
 		return p2ptest_revoke(&a.rev);
 	default:
-		return -ENOTTY;
+		mutex_lock(&pf->lock);
+		ret = import_ioctl(pf, cmd, &a, up);
+		mutex_unlock(&pf->lock);
+		return ret;
 	}
-	if (!ret && copy_to_user(up, &a, _IOC_SIZE(cmd)))
-		ret = -EFAULT;
-	return ret;
 }
 
 static const struct file_operations p2ptest_fops = {

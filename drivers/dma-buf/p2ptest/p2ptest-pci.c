@@ -18,11 +18,34 @@
 static LIST_HEAD(devs);
 static DEFINE_MUTEX(devs_lock);
 
+/*
+ * QEMU's edu reaches 28-bit DMA addresses unless started with a wider
+ * dma_mask property, and silently truncates wider ones: the guest cannot
+ * tell, so whoever starts the machine says it here.
+ */
+static unsigned int edu_dma_bits = 28;
+
+static int edu_dma_bits_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 28, 64);
+}
+
+static const struct kernel_param_ops edu_dma_bits_ops = {
+	.set = edu_dma_bits_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(edu_dma_bits, &edu_dma_bits_ops, &edu_dma_bits, 0444);
+MODULE_PARM_DESC(edu_dma_bits,
+		 "DMA address bits of QEMU edu devices, 28 (QEMU's default) to 64 (dma_mask=0xffffffffffffffff)");
+
 static void dev_release(struct kref *ref)
 {
 	struct p2ptest_dev *pd = container_of(ref, struct p2ptest_dev, ref);
 
 	pci_dev_put(pd->pdev);
+	mutex_destroy(&pd->revoke_lock);
+	mutex_destroy(&pd->dma_lock);
 	kfree(pd);
 }
 
@@ -75,7 +98,8 @@ static int p2ptest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_p2pdma_init(pdev);
 	if (ret)
 		return ret;
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	ret = dma_set_mask_and_coherent(&pdev->dev,
+					DMA_BIT_MASK(p2ptest_is_edu(pdev) ? edu_dma_bits : 64));
 	if (ret)
 		return ret;
 	pci_set_master(pdev);
@@ -94,6 +118,7 @@ static int p2ptest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	pd->pdev = pci_dev_get(pdev);
 	mutex_init(&pd->dma_lock);
+	mutex_init(&pd->revoke_lock);
 	kref_init(&pd->ref);
 	pci_set_drvdata(pdev, pd);
 	mutex_lock(&devs_lock);
@@ -164,7 +189,12 @@ static struct pci_driver p2ptest_driver = {
 	.err_handler = &p2ptest_err_handler,
 };
 
-/* User space turned memory decode of a device off or on (setpci, VFIO). */
+/*
+ * User space turns memory decode of a device off (called before the write
+ * and after it) or on (after it): its exports are revoked meanwhile, and
+ * as a DMA engine it finishes the DMA under way and starts none (its
+ * registers would read all ones while it still runs).
+ */
 static int p2ptest_decode_notify(struct notifier_block *nb, unsigned long event, void *data)
 {
 	struct p2ptest_dev *pd = p2ptest_dev_of(data);
@@ -174,6 +204,9 @@ static int p2ptest_decode_notify(struct notifier_block *nb, unsigned long event,
 		return NOTIFY_DONE;
 	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_DECODE, off,
 				off ? "memory decode off" : "memory decode on");
+	mutex_lock(&pd->dma_lock);
+	pd->decode_off = off;
+	mutex_unlock(&pd->dma_lock);
 	p2ptest_dev_put(pd);
 	return NOTIFY_OK;
 }

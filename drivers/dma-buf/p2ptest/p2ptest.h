@@ -31,7 +31,10 @@ struct p2ptest_dev {
 	dma_addr_t staging_dma;
 	struct mutex dma_lock;		/* one DMA at a time; guards the flags */
 	bool resetting;			/* between reset_prepare and reset_done */
+	bool decode_off;		/* memory decode off, or about to be */
 	bool gone;
+	struct mutex revoke_lock;	/* revokers of its exports take turns */
+	unsigned long holds;		/* BIT(enum p2ptest_hold): under exports_lock */
 	struct list_head node;
 	struct kref ref;
 };
@@ -54,7 +57,7 @@ struct p2ptest_dev *p2ptest_dev_get(const struct p2ptest_pci_addr *addr);
 void p2ptest_dev_put(struct p2ptest_dev *pd);
 
 /* p2ptest-export.c */
-int p2ptest_export(struct p2ptest_export *arg);
+struct dma_buf *p2ptest_export(const struct p2ptest_export *arg);
 int p2ptest_revoke(const struct p2ptest_revoke *arg);
 int p2ptest_hold_exports_of(struct p2ptest_dev *pd, enum p2ptest_hold why, bool hold,
 			    const char *what);

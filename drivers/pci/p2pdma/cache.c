@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Routing verdicts, remembered per (provider, client) and never stale.
+ * Routing verdicts, remembered per (provider, client) until a change.
  *
  * Each entry carries the topology generation it was computed under. The
  * generation moves on whenever anything a verdict depends on may have
@@ -19,8 +19,15 @@
  * cache never names a device that no longer exists.
  *
  * The kernel itself writes ACS control when it adds a device (before the
- * notifier runs) and restores the same value after a reset; code that
- * changes it otherwise must call p2pdma_topology_changed().
+ * notifier runs) and whenever it restores a device's state
+ * (pci_restore_state(): after a reset, on resume and runtime-PM resume, in
+ * AER/DPC recovery), which re-enables the ACS policy instead of the saved
+ * value; pci_enable_acs() moves the generation for those. Other code that
+ * changes ACS control must call p2pdma_topology_changed().
+ *
+ * The generation is 64 bits; an entry keeps its low 50 (ENTRY_GEN_BITS),
+ * so a verdict could only be taken for a current one again after exactly a
+ * multiple of 2^50 changes, years of nothing but config writes.
  */
 #define pr_fmt(fmt) "p2pdma: " fmt
 
@@ -34,7 +41,7 @@
 #include "p2pdma.h"
 #include "../pci.h"
 
-static atomic_t topology_gen = ATOMIC_INIT(1);
+static atomic64_t topology_gen = ATOMIC64_INIT(1);
 
 /* Counters for the debugfs "cache" file and the tests. */
 atomic_long_t p2pdma_cache_hits;
@@ -44,10 +51,24 @@ EXPORT_SYMBOL_IF_KUNIT(p2pdma_cache_misses);
 atomic_long_t p2pdma_cache_stale;
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_cache_stale);
 
-/* An entry: generation in bits 24..55, distance in 8..23, map type in 0..7. */
-static void *entry_pack(unsigned int gen, int dist, enum pci_p2pdma_map_type map)
+/*
+ * An entry, an xarray value (63 bits): the low ENTRY_GEN_BITS of the
+ * generation, the distance (ENTRY_DIST_BITS) and the map type (3 bits).
+ */
+#define ENTRY_MAP_BITS	3
+#define ENTRY_DIST_BITS	10
+#define ENTRY_GEN_BITS	(BITS_PER_LONG - 1 - ENTRY_DIST_BITS - ENTRY_MAP_BITS)
+#define ENTRY_GEN_MASK	(BIT_ULL(ENTRY_GEN_BITS) - 1)
+#define ENTRY_DIST_MAX	((1 << ENTRY_DIST_BITS) - 1)
+
+/* NULL when the distance does not fit: such verdicts are not remembered. */
+static void *entry_pack(u64 gen, int dist, enum pci_p2pdma_map_type map)
 {
-	return xa_mk_value(((unsigned long)gen << 24) | ((dist & 0xffff) << 8) | map);
+	BUILD_BUG_ON(BIT(ENTRY_MAP_BITS) <= PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	if (dist < 0 || dist > ENTRY_DIST_MAX)
+		return NULL;
+	return xa_mk_value((unsigned long)(gen & ENTRY_GEN_MASK) <<
+			   (ENTRY_DIST_BITS + ENTRY_MAP_BITS) | dist << ENTRY_MAP_BITS | map);
 }
 
 /**
@@ -56,24 +77,24 @@ static void *entry_pack(unsigned int gen, int dist, enum pci_p2pdma_map_type map
  * @dist: set to the distance
  * @map: set to the map type
  *
- * Return: the generation the entry was computed under.
+ * Return: true if it was computed under the current generation.
  */
-unsigned int p2pdma_entry_unpack(void *entry, int *dist,
-				 enum pci_p2pdma_map_type *map)
+bool p2pdma_entry_unpack(void *entry, int *dist, enum pci_p2pdma_map_type *map)
 {
 	unsigned long v = xa_to_value(entry);
 
-	*dist = (v >> 8) & 0xffff;
-	*map = v & 0xff;
-	return v >> 24;
+	*dist = (v >> ENTRY_MAP_BITS) & ENTRY_DIST_MAX;
+	*map = v & (BIT(ENTRY_MAP_BITS) - 1);
+	return v >> (ENTRY_DIST_BITS + ENTRY_MAP_BITS) ==
+	       (p2pdma_topology_gen() & ENTRY_GEN_MASK);
 }
 
 /**
  * p2pdma_topology_gen() - the current topology generation
  */
-unsigned int p2pdma_topology_gen(void)
+u64 p2pdma_topology_gen(void)
 {
-	return atomic_read_acquire(&topology_gen);
+	return atomic64_read_acquire(&topology_gen);
 }
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_topology_gen);
 
@@ -86,7 +107,7 @@ EXPORT_SYMBOL_IF_KUNIT(p2pdma_topology_gen);
  */
 void p2pdma_topology_changed(void)
 {
-	atomic_inc_return(&topology_gen);
+	atomic64_inc_return(&topology_gen);
 }
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_topology_changed);
 
@@ -134,7 +155,8 @@ static void log_refusal(struct pci_dev *provider, struct pci_dev *client)
  * @provider: the PCI device whose BAR is the target
  * @client: the PCI device that does the DMA
  * @dist: set to the distance
- * @verbose: log the explanation (rate-limited) when the verdict is a refusal
+ * @verbose: log the explanation (rate-limited) when a refusal is decided,
+ *	not when a remembered one is served
  *
  * Safe in atomic context. Verdicts are remembered only for providers that
  * have P2PDMA state (pcim_p2pdma_init()); for others every call decides.
@@ -146,7 +168,7 @@ enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
 				      bool verbose)
 {
 	unsigned long key = p2pdma_client_key(client);
-	unsigned int gen = p2pdma_topology_gen();
+	u64 gen = p2pdma_topology_gen();
 	enum pci_p2pdma_map_type map;
 	struct pci_p2pdma *p2pdma;
 	unsigned long flags;
@@ -158,7 +180,7 @@ enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
 		entry = xa_load(&p2pdma->map_types, key);
 	rcu_read_unlock();
 
-	if (entry && p2pdma_entry_unpack(entry, dist, &map) == gen) {
+	if (entry && p2pdma_entry_unpack(entry, dist, &map)) {
 		atomic_long_inc(&p2pdma_cache_hits);
 	} else {
 		atomic_long_inc(entry ? &p2pdma_cache_stale : &p2pdma_cache_misses);
@@ -170,17 +192,16 @@ enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
 		 * with interrupts off. A failed store only means deciding
 		 * again next time.
 		 */
-		if (p2pdma) {
+		entry = entry_pack(gen, *dist, map);
+		if (p2pdma && entry) {
 			xa_lock_irqsave(&p2pdma->map_types, flags);
-			__xa_store(&p2pdma->map_types, key, entry_pack(gen, *dist, map),
-				   GFP_ATOMIC);
+			__xa_store(&p2pdma->map_types, key, entry, GFP_ATOMIC);
 			xa_unlock_irqrestore(&p2pdma->map_types, flags);
 		}
 		rcu_read_unlock();
+		if (verbose && map == PCI_P2PDMA_MAP_NOT_SUPPORTED)
+			log_refusal(provider, client);
 	}
-
-	if (verbose && map == PCI_P2PDMA_MAP_NOT_SUPPORTED)
-		log_refusal(provider, client);
 	return map;
 }
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_route);

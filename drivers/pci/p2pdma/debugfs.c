@@ -7,13 +7,16 @@
  *	pair's verdict from the same open file, in the format of
  *	Documentation/PCI/p2pdma-routing.rst. The decision is made afresh;
  *	then the pair is looked up the way mappings look it up, and what
- *	the cache held before and served then are reported too.
+ *	the cache held before and served then are reported too. Each write
+ *	starts a new answer, read from its beginning; writers and readers of
+ *	one open file take turns.
  * cache: read the cache, one line per entry, after a line of counters.
  *
  * Both need CAP_SYS_ADMIN, as debugfs does.
  */
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -24,6 +27,7 @@
 #define EXPLAIN_SIZE	PAGE_SIZE
 
 struct explain_query {
+	struct mutex lock;		/* guards @len and @text */
 	size_t len;
 	char text[EXPLAIN_SIZE];
 };
@@ -32,13 +36,19 @@ static int explain_open(struct inode *inode, struct file *file)
 {
 	struct explain_query *q = kzalloc(sizeof(*q), GFP_KERNEL);
 
+	if (!q)
+		return -ENOMEM;
+	mutex_init(&q->lock);
 	file->private_data = q;
-	return q ? 0 : -ENOMEM;
+	return 0;
 }
 
 static int explain_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct explain_query *q = file->private_data;
+
+	mutex_destroy(&q->lock);
+	kfree(q);
 	return 0;
 }
 
@@ -58,7 +68,7 @@ static void explain_cache_line(struct pci_dev *provider, struct pci_dev *client,
 	rcu_read_unlock();
 	if (!entry)
 		seq_buf_puts(out, "cache_before none\n");
-	else if (p2pdma_entry_unpack(entry, &dist, &map) != p2pdma_topology_gen())
+	else if (!p2pdma_entry_unpack(entry, &dist, &map))
 		seq_buf_puts(out, "cache_before stale\n");
 	else
 		seq_buf_printf(out, "cache_before %s %d\n", p2pdma_map_name(map), dist);
@@ -104,12 +114,15 @@ static ssize_t explain_write(struct file *file, const char __user *ubuf,
 		return -ENODEV;
 	}
 
+	mutex_lock(&q->lock);
 	seq_buf_init(&out, q->text, sizeof(q->text));
 	p2pdma_explain(provider, &client->dev, &out);
 	explain_cache_line(provider, client, &out);
 	map = p2pdma_route(provider, client, &dist, false);
 	seq_buf_printf(&out, "cached %s %d\n", p2pdma_map_name(map), dist);
 	q->len = seq_buf_used(&out);
+	*ppos = 0;
+	mutex_unlock(&q->lock);
 	pci_dev_put(client);
 	pci_dev_put(provider);
 	return count;
@@ -119,8 +132,12 @@ static ssize_t explain_read(struct file *file, char __user *ubuf, size_t count,
 			    loff_t *ppos)
 {
 	struct explain_query *q = file->private_data;
+	ssize_t ret;
 
-	return simple_read_from_buffer(ubuf, count, ppos, q->text, q->len);
+	mutex_lock(&q->lock);
+	ret = simple_read_from_buffer(ubuf, count, ppos, q->text, q->len);
+	mutex_unlock(&q->lock);
+	return ret;
 }
 
 static const struct file_operations explain_fops = {
@@ -134,15 +151,15 @@ static const struct file_operations explain_fops = {
 
 static int cache_show(struct seq_file *m, void *v)
 {
-	unsigned int gen = p2pdma_topology_gen(), egen;
 	enum pci_p2pdma_map_type map;
+	bool fresh;
 	struct pci_p2pdma *p2pdma;
 	struct pci_dev *pdev = NULL;
 	unsigned long key;
 	void *entry;
 	int dist;
 
-	seq_printf(m, "generation %u hits %ld misses %ld stale %ld\n", gen,
+	seq_printf(m, "generation %llu hits %ld misses %ld stale %ld\n", p2pdma_topology_gen(),
 		   atomic_long_read(&p2pdma_cache_hits),
 		   atomic_long_read(&p2pdma_cache_misses),
 		   atomic_long_read(&p2pdma_cache_stale));
@@ -151,12 +168,12 @@ static int cache_show(struct seq_file *m, void *v)
 		p2pdma = rcu_dereference(pdev->p2pdma);
 		if (p2pdma) {
 			xa_for_each(&p2pdma->map_types, key, entry) {
-				egen = p2pdma_entry_unpack(entry, &dist, &map);
+				fresh = p2pdma_entry_unpack(entry, &dist, &map);
 				seq_printf(m, "%s %04lx:%02lx:%02lx.%lu %s %d %s\n",
 					   pci_name(pdev), key >> 16, (key >> 8) & 0xff,
 					   PCI_SLOT(key & 0xff), PCI_FUNC(key & 0xff),
 					   p2pdma_map_name(map), dist,
-					   egen == gen ? "current" : "stale");
+					   fresh ? "current" : "stale");
 			}
 		}
 		rcu_read_unlock();

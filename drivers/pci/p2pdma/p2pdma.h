@@ -40,15 +40,14 @@ const char *p2pdma_map_name(enum pci_p2pdma_map_type map);
 /* allowlist.c: host bridges known to forward peer-to-peer TLPs */
 bool p2pdma_host_bridge_allowed(struct pci_dev *root, bool same_host_bridge);
 
-/* cache.c: verdicts per (provider, client) that are never stale */
+/* cache.c: verdicts per (provider, client), decided again after a change */
 extern atomic_long_t p2pdma_cache_hits, p2pdma_cache_misses, p2pdma_cache_stale;
 enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
 				      struct pci_dev *client, int *dist,
 				      bool verbose);
 void p2pdma_topology_changed(void);
-unsigned int p2pdma_topology_gen(void);
+u64 p2pdma_topology_gen(void);
 unsigned long p2pdma_client_key(struct pci_dev *client);
-unsigned int p2pdma_entry_unpack(void *entry, int *dist,
-				 enum pci_p2pdma_map_type *map);
+bool p2pdma_entry_unpack(void *entry, int *dist, enum pci_p2pdma_map_type *map);
 
 #endif /* DRIVERS_PCI_P2PDMA_H */

@@ -256,8 +256,9 @@ enum pci_p2pdma_map_type p2pdma_route_calc(struct pci_dev *provider,
 	 * side is still listed for the explanation.
 	 */
 	for (up = provider; up; up = pci_upstream_bridge(up)) {
-		redirected |= explain_hop(why, up, up == provider ? "provider" :
-					  up == common ? "common" : "bridge");
+		if (explain_hop(why, up, up == provider ? "provider" :
+				up == common ? "common" : "bridge") && common)
+			redirected = true;
 		if (up == common)
 			break;
 	}

@@ -90,10 +90,11 @@ struct p2ptest_import {
  * into data) the buffer, by DMA; an import its exporter revoked and
  * restored since is mapped again first. Errors: ENOENT (no such handle),
  * ENODEV (revoked, or the client unbound), EBUSY (the client is being
- * reset), EINVAL (direction, flags, reserved, length 0 or above
+ * reset or its memory decode is off), EINVAL (direction, flags, reserved, length 0 or above
  * P2PTEST_MAX_TRANSFER, a range outside the buffer or across two DMA
  * ranges), EOPNOTSUPP (the client is not a DMA engine p2ptest drives: the
- * QEMU edu device), ETIMEDOUT, EFAULT.
+ * QEMU edu device), EFAULT. A transfer returns only once the client's
+ * DMA engine has stopped.
  */
 struct p2ptest_transfer {
 	__u32 handle;
