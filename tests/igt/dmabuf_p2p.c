@@ -56,18 +56,6 @@ static char saved_allowlist[512];
 
 /* sysfs */
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int sysfs_read(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY);
@@ -549,6 +537,54 @@ static int open_vgem(void)
 	return -1;
 }
 
+/* A vgem buffer of BUF_SIZE as a dma-buf; its mapping in *@view. */
+static int vgem_buf(int card, uint8_t **view)
+{
+	struct drm_mode_create_dumb create = { .width = 1024, .height = 2, .bpp = 32 };
+	struct drm_mode_map_dumb map = {};
+	int prime;
+
+	do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &create);
+	igt_assert_eq_u64(create.size, BUF_SIZE);
+	igt_assert_eq(drmPrimeHandleToFD(card, create.handle, DRM_CLOEXEC | DRM_RDWR, &prime), 0);
+	map.handle = create.handle;
+	do_ioctl(card, DRM_IOCTL_MODE_MAP_DUMB, &map);
+	*view = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, card, (off_t)map.offset);
+	igt_assert(*view != MAP_FAILED);
+	return prime;
+}
+
+/*
+ * vgem maps a buffer for an importer when it attaches and unmaps it only at
+ * detach: the client's removal must detach its imports, not leave the
+ * mapping to a later UNIMPORT on a device whose IOMMU group is gone.
+ */
+static void vgem_client_removed(void)
+{
+	struct p2ptest_import imp;
+	uint8_t scratch[64] = { 0 }, *view;
+	char path[160];
+	int card = open_vgem(), prime;
+
+	igt_require_f(card >= 0, "no vgem device (CONFIG_DRM_VGEM)\n");
+	prime = vgem_buf(card, &view);
+	igt_assert_eq(import_buf(prime, &client, &imp), 0);
+	dma_both_ways(imp.handle, view, 0, 0x7e11);
+	snprintf(path, sizeof(path), SYSPCI "/%s/remove", client.bdf);
+	igt_assert_eq(sysfs_write(path, "1"), 0);
+	wait_present(client.bdf, false);
+	igt_assert_eq(transfer(imp.handle, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)),
+		      -ENODEV);
+	unimport(imp.handle);
+	munmap(view, BUF_SIZE);
+	close(prime);
+	close(card);
+
+	igt_assert_eq(sysfs_write("/sys/bus/pci/rescan", "1"), 0);
+	wait_present(client.bdf, true);
+	bind_p2ptest(&client);
+}
+
 /* One bad argument each; bar 0xff: "the provider's BAR", off ~0: "its last page". */
 static const struct {
 	const char *name;
@@ -749,20 +785,10 @@ igt_main
 	}
 
 	igt_subtest("import-vgem") {
-		struct drm_mode_create_dumb create = { .width = 1024, .height = 2, .bpp = 32 };
-		struct drm_mode_map_dumb map = {};
 		int card = open_vgem(), prime;
 
 		igt_require_f(card >= 0, "no vgem device (CONFIG_DRM_VGEM)\n");
-		do_ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &create);
-		igt_assert_eq_u64(create.size, BUF_SIZE);
-		igt_assert_eq(drmPrimeHandleToFD(card, create.handle, DRM_CLOEXEC | DRM_RDWR,
-						 &prime), 0);
-		map.handle = create.handle;
-		do_ioctl(card, DRM_IOCTL_MODE_MAP_DUMB, &map);
-		view = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, card,
-			    (off_t)map.offset);
-		igt_assert(view != MAP_FAILED);
+		prime = vgem_buf(card, &view);
 		igt_assert_eq(import_buf(prime, &client, &imp), 0);
 		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_SYSTEM);
 		dma_both_ways(imp.handle, view, 0, 0x7e01);
@@ -880,6 +906,8 @@ igt_main
 		unplug_while_mapped(&prov, UNPLUG_SYSFS, NULL);
 	igt_subtest("sysfs-remove-client")
 		unplug_while_mapped(&client, UNPLUG_SYSFS, NULL);
+	igt_subtest("sysfs-remove-vgem-client")
+		vgem_client_removed();
 
 	igt_fixture {
 		igt_assert_eq(sysfs_write(ALLOWLIST, saved_allowlist[0] ? saved_allowlist : "\n"), 0);

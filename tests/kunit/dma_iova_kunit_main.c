@@ -253,6 +253,34 @@ static void link_rejects_bad_ranges(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
 }
 
+/*
+ * sync, unlink and destroy check their range as link does: one outside the
+ * reservation is refused and unmaps nothing (it would be other mappings').
+ */
+static void sync_unlink_destroy_reject_bad_ranges(struct kunit *test)
+{
+	struct iova_env *env = test->priv;
+	phys_addr_t p0 = page_to_phys(env->pages[0]);
+	struct dma_iova_state state;
+
+	require_translation(test);
+	KUNIT_ASSERT_TRUE(test, dma_iova_try_alloc(env->dev, &state, p0, 2 * PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, dma_iova_link(env->dev, &state, p0, 0, 2 * PAGE_SIZE,
+					    DMA_TO_DEVICE, 0), 0);
+	KUNIT_EXPECT_EQ(test, dma_iova_sync(env->dev, &state, PAGE_SIZE, 2 * PAGE_SIZE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, dma_iova_sync(env->dev, &state, PAGE_SIZE, SIZE_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, dma_iova_sync(env->dev, &state, 0, 2 * PAGE_SIZE), 0);
+	dma_iova_unlink(env->dev, &state, PAGE_SIZE, 2 * PAGE_SIZE, DMA_TO_DEVICE, 0);
+	dma_iova_destroy(env->dev, &state, 3 * PAGE_SIZE, DMA_TO_DEVICE, 0);
+	/* Nothing was unmapped or given back. */
+	KUNIT_EXPECT_TRUE(test, dma_use_iova(&state));
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, 0), p0);
+	KUNIT_EXPECT_EQ(test, xlate(env, &state, PAGE_SIZE), p0 + PAGE_SIZE);
+	dma_iova_destroy(env->dev, &state, 2 * PAGE_SIZE, DMA_TO_DEVICE, 0);
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&state));
+}
+
 static void failed_batch_rolls_back_with_destroy(struct kunit *test)
 {
 	struct iova_env *env = test->priv;
@@ -414,6 +442,7 @@ static struct kunit_case dma_iova_cases[] = {
 	KUNIT_CASE(unlink_removes_exactly_its_range),
 	KUNIT_CASE(mmio_link_uses_mmio_prot_and_2m_pages),
 	KUNIT_CASE(link_rejects_bad_ranges),
+	KUNIT_CASE(sync_unlink_destroy_reject_bad_ranges),
 	KUNIT_CASE(failed_batch_rolls_back_with_destroy),
 	KUNIT_CASE(untrusted_ram_bounces_head_and_tail),
 	KUNIT_CASE(untrusted_aligned_ram_is_not_bounced),

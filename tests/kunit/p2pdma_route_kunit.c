@@ -443,6 +443,32 @@ static void explanation_names_path_and_fix(struct kunit *test)
 	}
 }
 
+/*
+ * Two root ports, ReqRedir on the provider's: no bridge is common to the
+ * pair, so turning ACS off cannot help and the explanation offers no such
+ * fix; it lists the redirect and offers the allow-list instead.
+ */
+static void no_acs_fix_without_common_bridge(struct kunit *test)
+{
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct pci_bus *root = topo_host(test, 0, HB_UNLISTED), *b1, *b2;
+	struct pci_dev *a, *b;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	topo_dev(test, root, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, PCI_ACS_RR | PCI_ACS_SV, &b1);
+	topo_dev(test, root, 2, 0, PCI_EXP_TYPE_ROOT_PORT, true, PCI_ACS_RR | PCI_ACS_SV, &b2);
+	a = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
+	b = topo_dev(test, b2, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
+	/* The explanation is many lines: not in the messages, which KTAP keeps to one. */
+	explain(a, &b->dev, buf, PAGE_SIZE);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "redirect=ReqRedir"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "common none\n"));
+	KUNIT_EXPECT_NULL_MSG(test, strstr(buf, "disable_acs_redir"),
+			      "an ACS fix offered for a pair without a common bridge");
+	if (!p2pdma_cpu_supports_p2p())
+		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "fix p2pdma.host_bridge_allowlist="));
+}
+
 static void fake_dev_release(struct device *dev)
 {
 	kfree(dev);
@@ -566,6 +592,7 @@ static struct kunit_case route_cases[] = {
 	KUNIT_CASE(acs_bit_on_provider_side),
 	KUNIT_CASE(acs_bit_on_client_side),
 	KUNIT_CASE(explanation_names_path_and_fix),
+	KUNIT_CASE(no_acs_fix_without_common_bridge),
 	KUNIT_CASE(non_pci_client),
 	KUNIT_CASE(cache_never_serves_stale_verdicts),
 	{}

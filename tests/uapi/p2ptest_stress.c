@@ -1,21 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Concurrency run of /dev/p2ptest: threads at once on one shared buffer
- * and one provider:
+ * Concurrency run of /dev/p2ptest: threads at once on one shared buffer,
+ * one shared /dev/p2ptest file and one provider:
  *
- *   - two importers, each importing the shared buffer, having the client
- *     DMA its own seeded page into it and back, and unimporting, until
- *     ROUNDS rounds got through (at most 20 x ROUNDS tries) and, when
- *     UNTIL-FILE is given, that file exists; both passes succeeding means
- *     every byte came back;
+ *   - two importers on the shared file, each importing the shared buffer,
+ *     having the client DMA its own seeded page into it and back, and
+ *     unimporting, until ROUNDS rounds got through (at most 100 x ROUNDS
+ *     tries) and, when UNTIL-FILE is given, that file exists; both passes
+ *     succeeding means every byte came back;
  *   - a revoker, revoking and restoring the shared buffer;
- *   - an exporter, exporting other pages of the same BAR, writing and
+ *   - two exporters, exporting other pages of the same BAR, writing and
  *     reading them through mmap, closing them;
  *   - a router, asking the kernel's explain file for the provider-client
- *     verdict, which must always be one of the three.
+ *     verdict, which must always be one of the three;
+ *   - a decoder, turning the provider's memory decode off and on through
+ *     its config file, as setpci does (exports revoked meanwhile);
+ *   - a rebinder, unbinding the client from p2ptest and binding it again
+ *     (its imports are detached, transfers refused until it is back).
  *
- * A transfer or import may be refused while the buffer is revoked (ENODEV)
- * or the client is reset (EBUSY); anything else fails the run. The plan
+ * The pauses between operations and the pages used come from a seeded
+ * generator (P2PTEST_SEED in the environment, printed): a failing run can
+ * be repeated with the same choices. The run is bounded by the importers'
+ * rounds, not by time; the counts of every operation are printed.
+ *
+ * A transfer or import may be refused while the buffer is revoked or the
+ * client unbound (ENODEV) or reset (EBUSY), an mmap while decode is off
+ * (ENODEV), and a mapped page may vanish meanwhile (SIGBUS, caught);
+ * anything else fails the run. The plan
  * moves ACS bits and removes and rescans a device meanwhile, and names the
  * file it writes after its first such cycle as UNTIL-FILE: the run lasts
  * until the event, however slowly the host runs the guest. At the end
@@ -24,7 +35,10 @@
  *
  *   p2ptest_stress PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]
  */
+#include <inttypes.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -41,10 +55,28 @@
 static struct p2ptest_pci_addr provider, client;
 static const char *provider_bdf, *client_bdf, *until_file;
 static uint32_t bar;
-static int rounds, shared_fd;
+static int rounds, shared_fd, shared_ctl;
+static uint64_t seed = 0x5eed;
 static atomic_bool done;
 static atomic_int failed;
 static atomic_ulong transfers, verified, refused, revokes, exports, explains, imports;
+static atomic_ulong import_refused;
+static atomic_ulong decodes, rebinds, vanished;
+
+/* One generator per thread, from the run's seed and the thread's number. */
+static uint64_t next_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t thread_rand_init(int id)
+{
+	return seed * 0x100000001B3ULL + (uint64_t)id;
+}
 
 static void fail(const char *who, const char *what, int err)
 {
@@ -70,7 +102,7 @@ static bool until_met(void)
 
 static void nap(long us)
 {
-	struct timespec ts = { .tv_nsec = us * 1000 };
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = us % 1000000 * 1000 };
 
 	nanosleep(&ts, NULL);
 }
@@ -93,20 +125,18 @@ static bool refusal(int err)
 
 static void *importer(void *arg)
 {
-	int id = (int)(intptr_t)arg, ctl, r, tries, i;
+	int id = (int)(intptr_t)arg, ctl = shared_ctl, r, tries, i;
 	unsigned char out[CHUNK], in[CHUNK];
 	char who[16];
 
 	snprintf(who, sizeof(who), "importer%d", id);
-	ctl = open_ctl(who);
-	if (ctl < 0)
-		return NULL;
 	/*
-	 * ROUNDS verified rounds, or give up after twenty times as many tries;
-	 * then on until UNTIL-FILE exists.
+	 * ROUNDS verified rounds, or give up after a hundred times as many
+	 * tries (a refused import is one: 20 ms); then on until UNTIL-FILE
+	 * exists.
 	 */
 	for (r = 0, tries = 0; !atomic_load(&failed) &&
-	     (r < rounds ? tries < rounds * 20 : !until_met()); tries++) {
+	     (r < rounds ? tries < rounds * 100 : !until_met()); tries++) {
 		struct p2ptest_import imp = { .dmabuf_fd = shared_fd, .client = client };
 		struct p2ptest_handle h;
 		int a, b;
@@ -116,7 +146,7 @@ static void *importer(void *arg)
 		if (ioctl(ctl, P2PTEST_IOC_IMPORT, &imp)) {
 			if (!refusal(errno))
 				fail(who, "import", errno);
-			atomic_fetch_add(&refused, 1);
+			atomic_fetch_add(&import_refused, 1);
 			nap(20000);
 			continue;
 		}
@@ -144,7 +174,6 @@ static void *importer(void *arg)
 		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
 			fail(who, "unimport", errno);
 	}
-	close(ctl);
 	return NULL;
 }
 
@@ -166,23 +195,42 @@ static void *revoker(void *arg)
 		/* Revoked for 50 ms, usable for 400 ms: a transfer round is 4 edu DMAs. */
 		nap(restore ? 50000 : 400000);
 	}
-	/* Leave it usable (restoring a usable buffer is not an error). */
-	if (ioctl(ctl, P2PTEST_IOC_REVOKE, &(struct p2ptest_revoke){ shared_fd, 1 }))
-		fail("revoker", "final restore", errno);
 	close(ctl);
 	return NULL;
 }
 
+/* A page of a buffer revoked under its mapping raises SIGBUS: caught. */
+static __thread sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(bus_jmp, sig);
+}
+
+/* Write a word through @p and read it back; 1 if the page vanished. */
+static int poke(volatile uint32_t *p, uint32_t v)
+{
+	if (sigsetjmp(bus_jmp, 1))
+		return 1;
+	*p = v;
+	if (*p != v) {
+		printf("not ok exporter: a word written through mmap reads back otherwise\n");
+		atomic_store(&failed, 1);
+	}
+	return 0;
+}
+
 static void *exporter(void *arg)
 {
-	int ctl = open_ctl("exporter");
-	uint32_t n = 0;
+	int id = (int)(intptr_t)arg, ctl = open_ctl("exporter");
+	uint64_t rnd = thread_rand_init(16 + id);
 
-	(void)arg;
 	if (ctl < 0)
 		return NULL;
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
-		int fd = export_range(ctl, &provider, bar, OTHER_OFF + (n % 4) * 4096, 4096);
+		uint64_t r = next_rand(&rnd);
+		uint32_t page = (uint32_t)(r % 8), word = (uint32_t)(r >> 8) % 1024;
+		int fd = export_range(ctl, &provider, bar, OTHER_OFF + page * 4096, 4096);
 		volatile uint32_t *p;
 
 		if (fd < 0) {
@@ -191,21 +239,70 @@ static void *exporter(void *arg)
 		}
 		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED) {
-			fail("exporter", "mmap", errno);
+			/* Exported while decode was off: revoked from the start. */
+			if (errno != ENODEV)
+				fail("exporter", "mmap", errno);
 		} else {
-			p[n % 1024] = n ^ 0xa5a5a5a5;
-			if (p[n % 1024] != (n ^ 0xa5a5a5a5)) {
-				printf("not ok exporter: a word written through mmap reads back otherwise\n");
-				atomic_store(&failed, 1);
-			}
+			atomic_fetch_add(&vanished, poke(p + word, (uint32_t)r));
 			munmap((void *)p, 4096);
 		}
 		close(fd);
 		atomic_fetch_add(&exports, 1);
-		n++;
-		nap(20000);
+		nap(5000 + (long)(r >> 32) % 30000);
 	}
 	close(ctl);
+	return NULL;
+}
+
+/* The provider's memory decode off for a moment, then on again. */
+static void *decoder(void *arg)
+{
+	uint64_t rnd = thread_rand_init(32);
+	char path[128];
+	uint16_t cmd;
+	int fd;
+
+	(void)arg;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", provider_bdf);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2) {
+		fail("decoder", path, errno);
+		return NULL;
+	}
+	while (!atomic_load(&done) && !atomic_load(&failed)) {
+		uint64_t r = next_rand(&rnd);
+		uint16_t off = cmd & ~0x2;
+
+		nap(300000 + (long)(r % 700000));
+		if (pwrite(fd, &off, 2, 4) != 2)
+			fail("decoder", "decode off", errno);
+		nap(10000 + (long)((r >> 32) % 40000));
+		if (pwrite(fd, &cmd, 2, 4) != 2)
+			fail("decoder", "decode on", errno);
+		atomic_fetch_add(&decodes, 1);
+	}
+	close(fd);
+	return NULL;
+}
+
+/* The client unbound from p2ptest and bound again now and then. */
+static void *rebinder(void *arg)
+{
+	uint64_t rnd = thread_rand_init(48);
+	int err;
+
+	(void)arg;
+	while (!atomic_load(&done) && !atomic_load(&failed)) {
+		nap(1000000 + (long)(next_rand(&rnd) % 2000000));
+		err = sysfs_write("/sys/bus/pci/drivers/p2ptest/unbind", client_bdf);
+		if (!err)
+			err = sysfs_write("/sys/bus/pci/drivers/p2ptest/bind", client_bdf);
+		if (err) {
+			fail("rebinder", "unbind and bind the client", -err);
+			break;
+		}
+		atomic_fetch_add(&rebinds, 1);
+	}
 	return NULL;
 }
 
@@ -243,7 +340,8 @@ static void *router(void *arg)
 
 int main(int argc, char **argv)
 {
-	pthread_t imp[2], rev, exp, rt;
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	pthread_t imp[2], rev, exp[2], rt, dec, reb;
 	long ptes_before, ptes;
 	int ctl, bufs, i;
 
@@ -258,8 +356,14 @@ int main(int argc, char **argv)
 	client_bdf = argv[3];
 	rounds = atoi(argv[4]);
 	until_file = argc == 6 ? argv[5] : NULL;
+	if (getenv("P2PTEST_SEED"))
+		seed = strtoull(getenv("P2PTEST_SEED"), NULL, 0);
+	printf("stress: seed %#" PRIx64 " (P2PTEST_SEED=%#" PRIx64 " repeats it)\n", seed, seed);
+	fflush(stdout);
+	sigaction(SIGBUS, &sa, NULL);
 	ctl = open("/dev/p2ptest", O_RDWR);
-	if (ctl < 0) {
+	shared_ctl = open("/dev/p2ptest", O_RDWR);
+	if (ctl < 0 || shared_ctl < 0) {
 		perror("/dev/p2ptest");
 		return 2;
 	}
@@ -270,24 +374,40 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	pthread_create(&rev, NULL, revoker, NULL);
-	pthread_create(&exp, NULL, exporter, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_create(&exp[i], NULL, exporter, (void *)(intptr_t)i);
 	pthread_create(&rt, NULL, router, NULL);
+	pthread_create(&dec, NULL, decoder, NULL);
+	pthread_create(&reb, NULL, rebinder, NULL);
 	for (i = 0; i < 2; i++)
 		pthread_create(&imp[i], NULL, importer, (void *)(intptr_t)i);
 	for (i = 0; i < 2; i++)
 		pthread_join(imp[i], NULL);
 	atomic_store(&done, true);
+	pthread_join(dec, NULL);
+	pthread_join(reb, NULL);
 	pthread_join(rev, NULL);
-	pthread_join(exp, NULL);
+	/*
+	 * Decode is on again and nobody revokes any more: the buffer must be
+	 * usable (restoring a usable buffer is not an error).
+	 */
+	if (ioctl(ctl, P2PTEST_IOC_REVOKE, &(struct p2ptest_revoke){ shared_fd, 1 }))
+		fail("revoker", "final restore", errno);
+	for (i = 0; i < 2; i++)
+		pthread_join(exp[i], NULL);
 	pthread_join(rt, NULL);
 	close(shared_fd);
+	close(shared_ctl);
 	close(ctl);
 
-	printf("stress: %lu imports, %lu transfer rounds (%lu verified, %lu refused while "
-	       "revoked), %lu revokes/restores, %lu exports with mmap, %lu explains\n",
-	       atomic_load(&imports), atomic_load(&transfers), atomic_load(&verified),
+	printf("stress: %lu imports (%lu refused), %lu transfer rounds (%lu verified, %lu refused), "
+	       "%lu revokes/restores, %lu exports with mmap (%lu pages vanished under a "
+	       "revoke), %lu explains, %lu decode off/on, %lu client rebinds\n",
+	       atomic_load(&imports), atomic_load(&import_refused), atomic_load(&transfers),
+	       atomic_load(&verified),
 	       atomic_load(&refused), atomic_load(&revokes), atomic_load(&exports),
-	       atomic_load(&explains));
+	       atomic_load(&vanished), atomic_load(&explains), atomic_load(&decodes),
+	       atomic_load(&rebinds));
 	bufs = count_phys_bufs();
 	ptes = count_iommu_ptes(client_bdf);
 	if (bufs != 0) {

@@ -32,6 +32,19 @@ static inline int parse_bdf(const char *s, struct p2ptest_pci_addr *a)
 	return 0;
 }
 
+/* Write @val to the sysfs file @path: 0 or -errno. */
+static inline int sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* Export [off, off + len) of @bar of @provider; the fd, or -1 with errno. */
 static inline int export_range(int ctl, const struct p2ptest_pci_addr *provider,
 			       uint32_t bar, uint64_t off, uint64_t len)

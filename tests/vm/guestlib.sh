@@ -64,3 +64,26 @@ kunit() {
 
 # plan_status: the plan's exit status for the host, 1 if a step failed.
 plan_status() { ! grep -q '^fail' "$RES/steps"; }
+
+# load_p2ptest: insmod the p2ptest module. The harness starts edu with
+# dma_mask=0xffffffffffffffff (tests/vm/topologies.py), which the guest
+# cannot see: say it (p2ptest assumes QEMU's 28-bit default otherwise).
+load_p2ptest() { insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)" edu_dma_bits=64; }
+
+# cases PREFIX CMD...: run a host program that prints one line per case,
+# "ok NAME" or "not ok NAME: why"; each case is a result PREFIX/NAME of
+# its own, the program's exit status one more (PREFIX). Its output is kept
+# in $RES/PREFIX.txt.
+cases() {
+	p=$1; shift
+	out=$(chroot /host "$@" 2>&1)
+	rc=$?
+	echo "$out" | tee "$RES/$p.txt"
+	echo "$out" | while IFS= read -r line; do
+		case "$line" in
+		"ok "*) pass "$p/${line#ok }" ;;
+		"not ok "*) c=${line#not ok }; fail "$p/${c%%: *}" "${c#*: }" ;;
+		esac
+	done
+	if [ $rc -eq 0 ]; then pass "$p"; else fail "$p" "exit status $rc"; fi
+}

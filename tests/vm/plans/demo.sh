@@ -25,7 +25,7 @@ echo
 ivshmem=$(devs_of 0x1af4:0x1110)
 echo "== p2ptest run: edu DMAs into and out of ivshmem's BAR, after trusting q35's host bridge =="
 echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist
-insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)"
+load_p2ptest
 p2ptest run --provider "$ivshmem:2" --client "$edu" --size 8K
 echo
 echo "== P2P transfer: $a's namespace read straight into $b's CMB =="

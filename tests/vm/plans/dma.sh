@@ -7,8 +7,9 @@ expect_log 'cut here'
 expect_log 'WARNING: .* at kernel/dma/mapping.c:[0-9]+ dma_map_page_attrs'
 kunit dma_phys_kunit.ko iommu="$P2P_IOMMU"
 
-# The argument checks of dma_iova_try_alloc() and dma_iova_link() warn once.
-expect_log 'WARNING: .* at drivers/iommu/dma-iova.c:[0-9]+ dma_iova_(try_alloc|link)'
+# The argument checks of dma_iova_try_alloc(), _link(), _sync(), _unlink()
+# and _destroy() warn once each.
+expect_log 'WARNING: .* at drivers/iommu/dma-iova.c:[0-9]+ dma_iova_(try_alloc|link|sync|unlink|destroy)'
 tlb=/sys/kernel/debug/swiotlb/io_tlb_used
 used=$(cat $tlb 2>/dev/null)
 kunit dma_iova_kunit.ko iommu="$P2P_IOMMU"

@@ -4,7 +4,7 @@
 # writes a piglit results.json into the results folder; vmrun counts its
 # entries (igt@...). hot-unplug and hot-unplug-client ask vmrun to
 # device_del / device_add the ivshmem provider and the edu client (QMP).
-step load-p2ptest insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)"
+step load-p2ptest load_p2ptest
 # import-refused provokes the routing engine's explanation on purpose.
 expect_log 'p2pdma: '
 igt=${P2P_ROOT#/host}/build/igt

@@ -4,9 +4,13 @@
 #   faults   every slab and page allocation of export, mmap, import and
 #            remap failed in turn (fail-nth), each unwound completely;
 #   fuzz     a seeded bad-input sweep of the uAPI and the P2PDMA knobs;
+#   races    one thread parked in an ioctl while unbind, decode-off or
+#            UNIMPORT runs, EFAULT on the way out, decode flips while
+#            exports die (tests/uapi/p2ptest_races.c);
 #   stress   importers, a revoker, an exporter and explain queries at once,
 #            while ACS bits move on the provider's root port and an NVMe
-#            controller is removed and rescanned.
+#            controller is removed and rescanned;
+#   unload   the module stays while one of its dma-bufs lives.
 # Each ends by checking that no dma-buf and no IOMMU entry is left; the
 # kmemleak scan at the end of the run (tests/vm/init) checks memory.
 # p2p.fuzz_seed=N on the kernel command line repeats a fuzz run.
@@ -35,7 +39,7 @@ tool() {
 	echo "$out" | tee "$RES/$n.txt"
 }
 
-step load-p2ptest insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)"
+step load-p2ptest load_p2ptest
 for d in $ivshmem $edu; do
 	echo p2ptest >"/sys/bus/pci/devices/$d/driver_override"
 	echo "$d" >/sys/bus/pci/drivers/p2ptest/bind
@@ -55,6 +59,10 @@ tool faults "$T/p2ptest_faults" "$ivshmem" 2 "$edu"
 
 tool fuzz "$T/p2ptest_fuzz" "$FUZZ_SEED" "$FUZZ_CALLS" "$ivshmem" 2 4194304 "$edu"
 step allowlist-still-q35 grep -qx 8086:29c0 "$AL"
+
+# Races made deterministic: a thread parked in an ioctl on a userfaultfd
+# page while unbind, decode-off or UNIMPORT runs (tests/uapi/p2ptest_races.c).
+cases races "$T/p2ptest_races" "$ivshmem" 2 "$edu"
 
 # ACS flips on the provider's root port and an NVMe leaves and comes back
 # while the stress run is under way: the routing engine's cache must follow.
@@ -89,3 +97,7 @@ fi
 check_eq acs-restored "$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)" "$acs"
 step nvme-back test -e "/sys/bus/pci/devices/$nvme"
 sh -c "echo >$AL"
+
+# Last, as it removes the module: a dma-buf alive after /dev/p2ptest is
+# closed keeps p2ptest loaded, its release never runs in unloaded code.
+cases unload "$T/p2ptest_races" --unload "$ivshmem" 2

@@ -12,7 +12,7 @@ ivshmem=$(devs_of 0x1af4:0x1110)
 edu=$(devs_of 0x1234:0x11e8)
 nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
 
-step load-p2ptest insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)"
+step load-p2ptest load_p2ptest
 
 # Every documented errno of the uAPI, against ivshmem's 4 MiB BAR 2 (it has
 # no BAR 1), with edu as the client, both bound to p2ptest first.
