@@ -17,6 +17,7 @@
 #include <linux/iommu.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 
 #include "qemu_devs.h"
 #include "p2p_kunit.h"
@@ -415,6 +416,31 @@ static void revoke_gives_up_on_an_importer_that_keeps_its_mapping(struct kunit *
 	dma_buf_put(dmabuf);
 }
 
+/*
+ * An importer that detaches with a mapping alive has a bug (warned about),
+ * but a later revoke does not wait for that mapping: it is gone with the
+ * attachment as far as the exporter can know.
+ */
+static void detach_while_mapped_is_not_waited_for(struct kunit *test)
+{
+	struct env *e = test->priv;
+	struct dma_buf *dmabuf = export_cmb(test, three, 3);
+	struct importer leaky = {};
+
+	importer_attach(test, dmabuf, &e->nvme[1]->dev, &leaky);
+	KUNIT_ASSERT_EQ(test, importer_map(&leaky), 0);
+	if (leaky.map.route != PCI_P2PDMA_MAP_BUS_ADDR) {
+		importer_done(&leaky);
+		dma_buf_put(dmabuf);
+		kunit_skip(test, "needs the bus-address route, which maps nothing to leak");
+	}
+	dma_buf_detach(dmabuf, leaky.attach);
+	/* All a bus-address mapping holds: its vectors. */
+	kfree(leaky.map.vecs);
+	KUNIT_EXPECT_EQ(test, dma_buf_phys_revoke(dmabuf), 0);
+	dma_buf_put(dmabuf);
+}
+
 static void scatterlist_importer_gets_dma_only_table(struct kunit *test)
 {
 	struct env *e = test->priv;
@@ -519,6 +545,7 @@ static struct kunit_case dmabuf_vec_cases[] = {
 	KUNIT_CASE(scatterlist_exporter_becomes_vectors),
 	KUNIT_CASE(revoke_while_mapped_then_map_after_revoke),
 	KUNIT_CASE(revoke_gives_up_on_an_importer_that_keeps_its_mapping),
+	KUNIT_CASE(detach_while_mapped_is_not_waited_for),
 	KUNIT_CASE(scatterlist_importer_gets_dma_only_table),
 	KUNIT_CASE(eight_gib_table_is_split_safely),
 	KUNIT_CASE(bad_exports_and_importers),

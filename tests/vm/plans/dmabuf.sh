@@ -10,8 +10,11 @@ done
 if [ $allow -eq 1 ]; then
 	step allowlist-q35 sh -c "echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist"
 fi
-# A refused importer's explanation is logged on purpose.
+# A refused importer's explanation is logged on purpose, and so is the
+# warning about an importer that detaches with a mapping alive.
 expect_log 'p2pdma: '
+expect_log 'cut here'
+expect_log 'WARNING: .* at drivers/dma-buf/dma-buf-phys.c:[0-9]+ phys_detach'
 kunit dmabuf_vec_kunit.ko iommu="$P2P_IOMMU" allowlisted=$allow
 # The importer that kept its mapping is named when revoke gives up on it.
 nvme1=$(devs_of 0x1b36:0x0010 | sed -n 2p)
