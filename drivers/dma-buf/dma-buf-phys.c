@@ -195,16 +195,12 @@ static const struct vm_operations_struct phys_vm_ops = {
 static int phys_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct phys_buf *pb = dmabuf->priv;
-	bool revoked;
 
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != pb->size ||
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	/* Early refusal only: phys_fault() decides under the lock. */
-	dma_resv_lock(dmabuf->resv, NULL);
-	revoked = pb->revoked;
-	dma_resv_unlock(dmabuf->resv);
-	if (revoked)
+	/* Unlocked, an early refusal only: phys_fault() decides under the lock. */
+	if (READ_ONCE(pb->revoked))
 		return -ENODEV;
 	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
@@ -328,7 +324,7 @@ int dma_buf_phys_revoke(struct dma_buf *dmabuf)
 	struct dma_buf_attachment *attach;
 
 	dma_resv_lock(dmabuf->resv, NULL);
-	pb->revoked = true;
+	WRITE_ONCE(pb->revoked, true);
 	dma_buf_move_notify(dmabuf);
 	dma_resv_unlock(dmabuf->resv);
 	unmap_mapping_range(pb->mapping, 0, 0, 1);
@@ -362,7 +358,7 @@ void dma_buf_phys_restore(struct dma_buf *dmabuf)
 	struct phys_buf *pb = dmabuf->priv;
 
 	dma_resv_lock(dmabuf->resv, NULL);
-	pb->revoked = false;
+	WRITE_ONCE(pb->revoked, false);
 	dma_buf_move_notify(dmabuf);
 	dma_resv_unlock(dmabuf->resv);
 }

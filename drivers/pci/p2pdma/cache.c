@@ -74,19 +74,19 @@ static void *entry_pack(u64 gen, int dist, enum pci_p2pdma_map_type map)
 /**
  * p2pdma_entry_unpack() - read a cache entry
  * @entry: what xa_load() returned
+ * @gen: the generation to compare with, p2pdma_topology_gen()'s
  * @dist: set to the distance
  * @map: set to the map type
  *
- * Return: true if it was computed under the current generation.
+ * Return: true if it was computed under generation @gen.
  */
-bool p2pdma_entry_unpack(void *entry, int *dist, enum pci_p2pdma_map_type *map)
+bool p2pdma_entry_unpack(void *entry, u64 gen, int *dist, enum pci_p2pdma_map_type *map)
 {
 	unsigned long v = xa_to_value(entry);
 
 	*dist = (v >> ENTRY_MAP_BITS) & ENTRY_DIST_MAX;
 	*map = v & (BIT(ENTRY_MAP_BITS) - 1);
-	return v >> (ENTRY_DIST_BITS + ENTRY_MAP_BITS) ==
-	       (p2pdma_topology_gen() & ENTRY_GEN_MASK);
+	return v >> (ENTRY_DIST_BITS + ENTRY_MAP_BITS) == (gen & ENTRY_GEN_MASK);
 }
 
 /**
@@ -180,7 +180,7 @@ enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
 		entry = xa_load(&p2pdma->map_types, key);
 	rcu_read_unlock();
 
-	if (entry && p2pdma_entry_unpack(entry, dist, &map)) {
+	if (entry && p2pdma_entry_unpack(entry, gen, dist, &map)) {
 		atomic_long_inc(&p2pdma_cache_hits);
 	} else {
 		atomic_long_inc(entry ? &p2pdma_cache_stale : &p2pdma_cache_misses);

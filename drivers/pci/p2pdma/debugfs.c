@@ -68,7 +68,7 @@ static void explain_cache_line(struct pci_dev *provider, struct pci_dev *client,
 	rcu_read_unlock();
 	if (!entry)
 		seq_buf_puts(out, "cache_before none\n");
-	else if (!p2pdma_entry_unpack(entry, &dist, &map))
+	else if (!p2pdma_entry_unpack(entry, p2pdma_topology_gen(), &dist, &map))
 		seq_buf_puts(out, "cache_before stale\n");
 	else
 		seq_buf_printf(out, "cache_before %s %d\n", p2pdma_map_name(map), dist);
@@ -151,6 +151,7 @@ static const struct file_operations explain_fops = {
 
 static int cache_show(struct seq_file *m, void *v)
 {
+	u64 gen = p2pdma_topology_gen();
 	enum pci_p2pdma_map_type map;
 	bool fresh;
 	struct pci_p2pdma *p2pdma;
@@ -159,7 +160,7 @@ static int cache_show(struct seq_file *m, void *v)
 	void *entry;
 	int dist;
 
-	seq_printf(m, "generation %llu hits %ld misses %ld stale %ld\n", p2pdma_topology_gen(),
+	seq_printf(m, "generation %llu hits %ld misses %ld stale %ld\n", gen,
 		   atomic_long_read(&p2pdma_cache_hits),
 		   atomic_long_read(&p2pdma_cache_misses),
 		   atomic_long_read(&p2pdma_cache_stale));
@@ -168,7 +169,7 @@ static int cache_show(struct seq_file *m, void *v)
 		p2pdma = rcu_dereference(pdev->p2pdma);
 		if (p2pdma) {
 			xa_for_each(&p2pdma->map_types, key, entry) {
-				fresh = p2pdma_entry_unpack(entry, &dist, &map);
+				fresh = p2pdma_entry_unpack(entry, gen, &dist, &map);
 				seq_printf(m, "%s %04lx:%02lx:%02lx.%lu %s %d %s\n",
 					   pci_name(pdev), key >> 16, (key >> 8) & 0xff,
 					   PCI_SLOT(key & 0xff), PCI_FUNC(key & 0xff),

@@ -48,6 +48,6 @@ enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
 void p2pdma_topology_changed(void);
 u64 p2pdma_topology_gen(void);
 unsigned long p2pdma_client_key(struct pci_dev *client);
-bool p2pdma_entry_unpack(void *entry, int *dist, enum pci_p2pdma_map_type *map);
+bool p2pdma_entry_unpack(void *entry, u64 gen, int *dist, enum pci_p2pdma_map_type *map);
 
 #endif /* DRIVERS_PCI_P2PDMA_H */
