@@ -10,7 +10,8 @@
  *    IOVA range for the whole buffer with the two-step API (one entry, one
  *    IOTLB sync) where the device has a translating IOMMU and IOVA space
  *    is left; otherwise dma_map_phys() per range.
- *  - anything else: refused with -EREMOTEIO; the engine logs why.
+ *  - anything else: refused with -EREMOTEIO (-EINVAL, mainline's errno,
+ *    from dma_buf_phys_vec_to_sgt()); the engine logs why.
  *
  * The result is an array of DMA vectors, which dma_buf_phys_vec_to_sgt()
  * turns into a DMA-only scatterlist for importers that want one.
@@ -39,7 +40,7 @@ static void add_vec(struct dma_buf_vec_map *map, dma_addr_t addr, size_t len)
 	map->vecs[map->nr++].len = len;
 }
 
-static int map_iova(struct device *dev, const struct dma_buf_phys_vec *ranges,
+static int map_iova(struct device *dev, const struct phys_vec *ranges,
 		    size_t nr, struct dma_buf_vec_map *map)
 {
 	size_t off = 0, i;
@@ -65,7 +66,7 @@ undo:
 }
 
 /* dma_map_phys() per range; the unmerged addresses are kept for unmapping. */
-static int map_each(struct device *dev, const struct dma_buf_phys_vec *ranges,
+static int map_each(struct device *dev, const struct phys_vec *ranges,
 		    size_t nr, struct dma_buf_vec_map *map)
 {
 	size_t i;
@@ -103,16 +104,23 @@ static int map_each(struct device *dev, const struct dma_buf_phys_vec *ranges,
  * @dir: direction of the DMA
  * @map: filled in; undo with dma_buf_phys_unmap_vecs()
  *
- * Return: 0; -EREMOTEIO when @dev may not reach @provider, -ENOMEM, or
- * the error of the DMA API. Nothing stays mapped on failure.
+ * Return: 0; -EREMOTEIO when @dev may not reach @provider, -EINVAL (and a
+ * warning: a bug of the caller) when the ranges do not add up to @size,
+ * -ENOMEM, or the error of the DMA API. Nothing stays mapped on failure.
  */
 int dma_buf_phys_map_vecs(struct device *dev, struct p2pdma_provider *provider,
-			  const struct dma_buf_phys_vec *ranges, size_t nr,
+			  const struct phys_vec *ranges, size_t nr,
 			  size_t size, enum dma_data_direction dir,
 			  struct dma_buf_vec_map *map)
 {
-	size_t i;
+	size_t i, total = 0;
 	int ret;
+
+	for (i = 0; i < nr; i++)
+		if (check_add_overflow(total, ranges[i].len, &total))
+			break;
+	if (WARN_ON_ONCE(i < nr || total != size))
+		return -EINVAL;
 
 	map->route = pci_p2pdma_map_type(provider, dev);
 	map->size = size;
@@ -180,17 +188,19 @@ struct phys_sgt {
  *
  * For an exporter's map_dma_buf callback. The table has no pages, only DMA
  * addresses and lengths, split so that no entry exceeds what a scatterlist
- * entry can hold (buffers of any size, 8 GiB and more included). The route
+ * entry can hold (buffers of any size, 8 GiB and more included); its CPU
+ * list is empty (@orig_nents is 0), so sg_page() walkers and CPU syncs of
+ * the table see nothing. The route
  * is the P2PDMA engine's for the exporter's provider and the importer's
  * device: bus addresses, one IOVA range for the whole buffer (one IOTLB
  * sync), or dma_map_phys() per range; always DMA_ATTR_MMIO.
  *
- * Return: the table, or ERR_PTR(-EINVAL) for bad ranges, -EREMOTEIO when
- * the importer may not reach the provider, -ENOMEM, or the DMA API's error.
+ * Return: the table, or ERR_PTR(-EINVAL) for bad ranges or when the
+ * importer may not reach the provider, -ENOMEM, or the DMA API's error.
  */
 struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 					 struct p2pdma_provider *provider,
-					 struct dma_buf_phys_vec *phys_vec,
+					 struct phys_vec *phys_vec,
 					 size_t nr_ranges, size_t size,
 					 enum dma_data_direction dir)
 {
@@ -208,6 +218,8 @@ struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 		return ERR_PTR(-ENOMEM);
 	ret = dma_buf_phys_map_vecs(attach->dev, provider, phys_vec, nr_ranges, size, dir,
 				    &ps->map);
+	if (ret == -EREMOTEIO)
+		ret = -EINVAL;	/* mainline's errno here; the engine logged why */
 	if (ret)
 		goto free;
 
@@ -232,6 +244,7 @@ struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 			sg = sg_next(sg);
 		}
 	}
+	ps->sgt.orig_nents = 0;
 	return &ps->sgt;
 
 unmap:
@@ -255,6 +268,8 @@ void dma_buf_free_sgt(struct dma_buf_attachment *attach, struct sg_table *sgt,
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 	dma_buf_phys_unmap_vecs(attach->dev, &ps->map);
+	/* sg_free_table() walks the entries that were allocated. */
+	ps->sgt.orig_nents = ps->sgt.nents;
 	sg_free_table(&ps->sgt);
 	kfree(ps);
 }

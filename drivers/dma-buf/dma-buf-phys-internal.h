@@ -6,7 +6,7 @@
 #include <linux/dma-buf-mapping.h>
 
 int dma_buf_phys_map_vecs(struct device *dev, struct p2pdma_provider *provider,
-			  const struct dma_buf_phys_vec *ranges, size_t nr,
+			  const struct phys_vec *ranges, size_t nr,
 			  size_t size, enum dma_data_direction dir,
 			  struct dma_buf_vec_map *map);
 void dma_buf_phys_unmap_vecs(struct device *dev, struct dma_buf_vec_map *map);

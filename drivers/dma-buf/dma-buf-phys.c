@@ -41,11 +41,12 @@
 
 struct phys_buf {
 	struct p2pdma_provider *provider;
-	struct dma_buf_phys_vec *ranges;
+	struct phys_vec *ranges;
 	size_t nr;
 	size_t size;
 	bool revoked;			/* under the reservation lock */
-	struct address_space *mapping;	/* of the buffer's inode: CPU mappings */
+	struct inode *inode;		/* the buffer's, held until the release */
+	struct address_space *mapping;	/* of @inode: CPU mappings */
 	atomic_t mapped;		/* importer mappings alive */
 	wait_queue_head_t unmapped;
 	void (*release)(void *priv);
@@ -214,6 +215,7 @@ static void phys_release(struct dma_buf *dmabuf)
 
 	if (pb->release)
 		pb->release(pb->priv);
+	iput(pb->inode);
 	kfree(pb->ranges);
 	kfree(pb);
 }
@@ -260,7 +262,7 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 	if (info->nr > DMA_BUF_PHYS_MAX_RANGES)
 		return ERR_PTR(-E2BIG);
 	for (i = 0; i < info->nr; i++) {
-		const struct dma_buf_phys_vec *r = &info->vecs[i];
+		const struct phys_vec *r = &info->vecs[i];
 		phys_addr_t end;
 
 		if (!r->len || !PAGE_ALIGNED(r->paddr) || !PAGE_ALIGNED(r->len) ||
@@ -297,7 +299,14 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 		kfree(pb);
 		return dmabuf;
 	}
-	pb->mapping = dmabuf->file->f_mapping;
+	/*
+	 * 6.1 drops the dentry's inode before the release: a revoker that
+	 * finds the buffer listed while its release waits for the revoker's
+	 * lock still zaps a live mapping.
+	 */
+	pb->inode = file_inode(dmabuf->file);
+	ihold(pb->inode);
+	pb->mapping = pb->inode->i_mapping;
 	/* Only now: a failed export must not call the caller's release. */
 	pb->release = info->release;
 	pb->priv = info->priv;

@@ -12,19 +12,9 @@
 #include <linux/dma-mapping.h>
 #include <linux/pci-p2pdma.h>
 
-/**
- * struct dma_buf_phys_vec - one physical range of an exporter's buffer
- * @paddr: CPU physical address of the range
- * @len: its length in bytes
- */
-struct dma_buf_phys_vec {
-	phys_addr_t paddr;
-	size_t len;
-};
-
 struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 					 struct p2pdma_provider *provider,
-					 struct dma_buf_phys_vec *phys_vec,
+					 struct phys_vec *phys_vec,
 					 size_t nr_ranges, size_t size,
 					 enum dma_data_direction dir);
 void dma_buf_free_sgt(struct dma_buf_attachment *attach, struct sg_table *sgt,
@@ -62,7 +52,7 @@ struct dma_buf_vec_map {
 	size_t size;
 	enum dma_data_direction dir;
 	dma_addr_t *range_addr;
-	const struct dma_buf_phys_vec *ranges;
+	const struct phys_vec *ranges;
 	size_t nr_ranges;
 };
 
@@ -84,7 +74,7 @@ void dma_buf_unmap_attachment_vec(struct dma_buf_attachment *attach,
  */
 struct dma_buf_phys_export_info {
 	struct p2pdma_provider *provider;
-	const struct dma_buf_phys_vec *vecs;
+	const struct phys_vec *vecs;
 	size_t nr;
 	int flags;
 	void (*release)(void *priv);

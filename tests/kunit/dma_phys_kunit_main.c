@@ -184,6 +184,61 @@ static void mmio_out_of_reach_is_refused_not_bounced(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma, DMA_MAPPING_ERROR);
 }
 
+/*
+ * A page mapping and a physical-address mapping are one kind of mapping to
+ * dma-debug: a driver converted one call at a time unmaps either with the
+ * other. Were they two kinds, dma-debug would report "frees DMA memory
+ * with wrong function" and the lane's kernel-log test would fail.
+ */
+static void page_and_phys_unmap_each_other(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+	struct device *dev = &env->edu->dev;
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	dma = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, dma));
+	if (!dma_mapping_error(dev, dma))
+		dma_unmap_phys(dev, dma, PAGE_SIZE, DMA_TO_DEVICE, 0);
+
+	dma = dma_map_phys(dev, page_to_phys(page), PAGE_SIZE, DMA_FROM_DEVICE, 0);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, dma));
+	if (!dma_mapping_error(dev, dma))
+		dma_unmap_page(dev, dma, PAGE_SIZE, DMA_FROM_DEVICE);
+	__free_page(page);
+}
+
+/*
+ * On dma-direct a coherent device skips syncs, and so may skip unmapping,
+ * until one of its mappings is bounced: dma_need_unmap() is then false
+ * without DMA-API debugging, whether or not swiotlb has a pool.
+ */
+static void direct_coherent_device_may_skip_unmap(struct kunit *test)
+{
+	struct phys_env *env = test->priv;
+	struct device *dev = &env->edu->dev;
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t dma;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	if (env->domain) {
+		__free_page(page);
+		kunit_skip(test, "behind a translating IOMMU every mapping needs its unmap");
+	}
+	/* phys_init() set a 64-bit mask: x86 devices are coherent. */
+	KUNIT_EXPECT_TRUE(test, dev->dma_skip_sync);
+	dma = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dev, dma));
+	/* In reach: not bounced, so still nothing to sync or unmap. */
+	KUNIT_EXPECT_TRUE(test, dev->dma_skip_sync);
+	KUNIT_EXPECT_EQ(test, dma_need_unmap(dev), IS_ENABLED(CONFIG_DMA_API_DEBUG));
+	if (!dma_mapping_error(dev, dma))
+		dma_unmap_page(dev, dma, PAGE_SIZE, DMA_TO_DEVICE);
+	__free_page(page);
+}
+
 static void need_unmap_behind_iommu(struct kunit *test)
 {
 	struct phys_env *env = test->priv;
@@ -199,6 +254,8 @@ static struct kunit_case dma_phys_cases[] = {
 	KUNIT_CASE(map_resource_is_mmio_phys),
 	KUNIT_CASE(map_page_refuses_mmio_attr),
 	KUNIT_CASE(mmio_out_of_reach_is_refused_not_bounced),
+	KUNIT_CASE(page_and_phys_unmap_each_other),
+	KUNIT_CASE(direct_coherent_device_may_skip_unmap),
 	KUNIT_CASE(need_unmap_behind_iommu),
 	{}
 };

@@ -129,7 +129,7 @@ static void env_exit(struct kunit *test)
 static struct dma_buf *export_cmb(struct kunit *test, const size_t (*r)[2], size_t nr)
 {
 	struct env *e = test->priv;
-	struct dma_buf_phys_vec vecs[4];
+	struct phys_vec vecs[4];
 	struct dma_buf_phys_export_info info = {
 		.provider = e->provider, .vecs = vecs, .nr = nr, .flags = O_RDWR,
 	};
@@ -455,6 +455,8 @@ static void scatterlist_importer_gets_dma_only_table(struct kunit *test)
 	sgt = dma_buf_map_attachment(imp.attach, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(sgt));
 	KUNIT_EXPECT_EQ(test, sgt->nents, 2U);
+	/* No CPU list: a walker of pages or a CPU sync finds nothing. */
+	KUNIT_EXPECT_EQ(test, sgt->orig_nents, 0U);
 	/* DMA addresses and lengths only (the core hides page pointers anyway). */
 	for_each_sgtable_dma_sg(sgt, sg, i)
 		KUNIT_EXPECT_EQ(test, sg_dma_len(sg), (unsigned int)SZ_128K);
@@ -463,6 +465,42 @@ static void scatterlist_importer_gets_dma_only_table(struct kunit *test)
 	dma_buf_unmap_attachment(imp.attach, sgt, DMA_BIDIRECTIONAL);
 	dma_resv_unlock(dmabuf->resv);
 	importer_done(&imp);
+	dma_buf_put(dmabuf);
+}
+
+/*
+ * An exporter's own map_dma_buf calling mainline's helper: mainline's
+ * errno for a refused route, and ranges that do not add up to the size are
+ * refused with a warning (the plan expects it) before anything is mapped.
+ */
+static void sgt_helper_refuses_like_mainline(struct kunit *test)
+{
+	struct env *e = test->priv;
+	struct dma_buf *dmabuf = export_cmb(test, three, 3);
+	struct phys_vec v[2] = { { e->cmb, SZ_64K }, { e->cmb + SZ_1M, SZ_64K } };
+	struct importer plain = {}, peer = {};
+	struct sg_table *sgt;
+
+	importer_attach(test, dmabuf, &e->plain, &plain);
+	importer_attach(test, dmabuf, &e->nvme[1]->dev, &peer);
+	dma_resv_lock(dmabuf->resv, NULL);
+	sgt = dma_buf_phys_vec_to_sgt(plain.attach, e->provider, v, 2, SZ_128K,
+				      DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sgt), -EINVAL);
+	sgt = dma_buf_phys_vec_to_sgt(peer.attach, e->provider, v, 2, SZ_128K + SZ_4K,
+				      DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sgt), -EINVAL);
+	sgt = dma_buf_phys_vec_to_sgt(peer.attach, e->provider, v, 2, SZ_128K,
+				      DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(sgt));
+	if (!IS_ERR(sgt)) {
+		KUNIT_EXPECT_EQ(test, sgt->nents, 2U);
+		KUNIT_EXPECT_EQ(test, sgt->orig_nents, 0U);
+		dma_buf_free_sgt(peer.attach, sgt, DMA_BIDIRECTIONAL);
+	}
+	dma_resv_unlock(dmabuf->resv);
+	importer_done(&plain);
+	importer_done(&peer);
 	dma_buf_put(dmabuf);
 }
 
@@ -498,7 +536,7 @@ static void eight_gib_table_is_split_safely(struct kunit *test)
 static void bad_exports_and_importers(struct kunit *test)
 {
 	struct env *e = test->priv;
-	struct dma_buf_phys_vec v[2] = { { e->cmb, SZ_64K }, { e->cmb + SZ_64K, SZ_64K } };
+	struct phys_vec v[2] = { { e->cmb, SZ_64K }, { e->cmb + SZ_64K, SZ_64K } };
 	struct dma_buf_phys_export_info info = { .provider = e->provider, .vecs = v, .nr = 1 };
 	struct dma_buf_attachment *attach;
 	struct importer imp = {};
@@ -547,6 +585,7 @@ static struct kunit_case dmabuf_vec_cases[] = {
 	KUNIT_CASE(revoke_gives_up_on_an_importer_that_keeps_its_mapping),
 	KUNIT_CASE(detach_while_mapped_is_not_waited_for),
 	KUNIT_CASE(scatterlist_importer_gets_dma_only_table),
+	KUNIT_CASE(sgt_helper_refuses_like_mainline),
 	KUNIT_CASE(eight_gib_table_is_split_safely),
 	KUNIT_CASE(bad_exports_and_importers),
 	{}

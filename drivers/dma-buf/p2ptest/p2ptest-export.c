@@ -58,7 +58,7 @@ static void export_release(void *priv)
 
 /* Check the user's ranges against BAR @bar of @pdev; fill @vecs. */
 static int check_ranges(struct pci_dev *pdev, int bar, const struct p2ptest_range *r,
-			u32 nr, struct dma_buf_phys_vec *vecs)
+			u32 nr, struct phys_vec *vecs)
 {
 	resource_size_t len = pci_resource_len(pdev, bar);
 	u64 end;
@@ -84,7 +84,7 @@ static int check_ranges(struct pci_dev *pdev, int bar, const struct p2ptest_rang
  */
 static struct dma_buf *export_locked(struct export_rec *rec, u32 bar,
 				     const struct p2ptest_range *ranges, u32 nr,
-				     struct dma_buf_phys_vec *vecs)
+				     struct phys_vec *vecs)
 {
 	struct dma_buf_phys_export_info info = {
 		.vecs = vecs, .nr = nr, .flags = O_RDWR | O_CLOEXEC,
@@ -131,7 +131,7 @@ static struct dma_buf *export_locked(struct export_rec *rec, u32 bar,
  */
 struct dma_buf *p2ptest_export(const struct p2ptest_export *arg)
 {
-	struct dma_buf_phys_vec *vecs = NULL;
+	struct phys_vec *vecs = NULL;
 	struct p2ptest_range *ranges;
 	struct export_rec *rec;
 	struct p2ptest_dev *pd;

@@ -10,11 +10,13 @@ done
 if [ $allow -eq 1 ]; then
 	step allowlist-q35 sh -c "echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist"
 fi
-# A refused importer's explanation is logged on purpose, and so is the
-# warning about an importer that detaches with a mapping alive.
+# A refused importer's explanation is logged on purpose, and so are the
+# warnings about an importer that detaches with a mapping alive and about
+# ranges that do not add up to the size given to the sg_table helper.
 expect_log 'p2pdma: '
 expect_log 'cut here'
 expect_log 'WARNING: .* at drivers/dma-buf/dma-buf-phys.c:[0-9]+ phys_detach'
+expect_log 'WARNING: .* at drivers/dma-buf/dma-buf-mapping.c:[0-9]+ dma_buf_phys_(map_vecs|vec_to_sgt)'
 kunit dmabuf_vec_kunit.ko iommu="$P2P_IOMMU" allowlisted=$allow
 # The importer that kept its mapping is named when revoke gives up on it.
 nvme1=$(devs_of 0x1b36:0x0010 | sed -n 2p)
