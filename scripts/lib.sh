@@ -6,7 +6,14 @@ BUILD=${P2P_BUILD:-$ROOT/build}
 KTARBALL=${P2P_KTARBALL:-/usr/src/linux-source-6.1.tar.xz}
 KSRC=$BUILD/linux-src
 CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
-export CCACHE_DIR
+# Paths under the build folder are hashed relative to it (the kernel's
+# objects are compiled from build/kernel-FLAVOUR with sources in
+# build/linux-src), and the working directory is not hashed (the kernels
+# carry no debug info): a build in any clone, at any path, reuses the cache
+# another clone filled.
+CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
+CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+export CCACHE_DIR CCACHE_BASEDIR CCACHE_NOHASHDIR
 # Directories of the repo that are overlaid onto the kernel tree at the
 # same paths. They only ever add files; changes to 6.1's own files are
 # the numbered patches in patches/.
