@@ -104,23 +104,16 @@ static int map_each(struct device *dev, const struct phys_vec *ranges,
  * @dir: direction of the DMA
  * @map: filled in; undo with dma_buf_phys_unmap_vecs()
  *
- * Return: 0; -EREMOTEIO when @dev may not reach @provider, -EINVAL (and a
- * warning: a bug of the caller) when the ranges do not add up to @size,
- * -ENOMEM, or the error of the DMA API. Nothing stays mapped on failure.
+ * Return: 0; -EREMOTEIO when @dev may not reach @provider, -ENOMEM, or
+ * the error of the DMA API. Nothing stays mapped on failure.
  */
 int dma_buf_phys_map_vecs(struct device *dev, struct p2pdma_provider *provider,
 			  const struct phys_vec *ranges, size_t nr,
 			  size_t size, enum dma_data_direction dir,
 			  struct dma_buf_vec_map *map)
 {
-	size_t i, total = 0;
+	size_t i;
 	int ret;
-
-	for (i = 0; i < nr; i++)
-		if (check_add_overflow(total, ranges[i].len, &total))
-			break;
-	if (WARN_ON_ONCE(i < nr || total != size))
-		return -EINVAL;
 
 	map->route = pci_p2pdma_map_type(provider, dev);
 	map->size = size;
@@ -195,7 +188,8 @@ struct phys_sgt {
  * device: bus addresses, one IOVA range for the whole buffer (one IOTLB
  * sync), or dma_map_phys() per range; always DMA_ATTR_MMIO.
  *
- * Return: the table, or ERR_PTR(-EINVAL) for bad ranges or when the
+ * Return: the table, or ERR_PTR(-EINVAL) for bad ranges (and a warning,
+ * a bug of the caller, when they do not add up to @size) or when the
  * importer may not reach the provider, -ENOMEM, or the DMA API's error.
  */
 struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
@@ -206,11 +200,16 @@ struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 {
 	struct scatterlist *sg;
 	struct phys_sgt *ps;
-	size_t i, nents = 0;
+	size_t i, total = 0, nents = 0;
 	int ret;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 	if (!nr_ranges || !size || (u64)size >> 63)
+		return ERR_PTR(-EINVAL);
+	for (i = 0; i < nr_ranges; i++)
+		if (check_add_overflow(total, phys_vec[i].len, &total))
+			break;
+	if (WARN_ON_ONCE(i < nr_ranges || total != size))
 		return ERR_PTR(-EINVAL);
 
 	ps = kzalloc(sizeof(*ps), GFP_KERNEL);

@@ -45,8 +45,7 @@ struct phys_buf {
 	size_t nr;
 	size_t size;
 	bool revoked;			/* under the reservation lock */
-	struct inode *inode;		/* the buffer's, held until the release */
-	struct address_space *mapping;	/* of @inode: CPU mappings */
+	struct inode *inode;		/* held until the release: CPU mappings */
 	atomic_t mapped;		/* importer mappings alive */
 	wait_queue_head_t unmapped;
 	void (*release)(void *priv);
@@ -306,7 +305,6 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 	 */
 	pb->inode = file_inode(dmabuf->file);
 	ihold(pb->inode);
-	pb->mapping = pb->inode->i_mapping;
 	/* Only now: a failed export must not call the caller's release. */
 	pb->release = info->release;
 	pb->priv = info->priv;
@@ -336,7 +334,7 @@ int dma_buf_phys_revoke(struct dma_buf *dmabuf)
 	WRITE_ONCE(pb->revoked, true);
 	dma_buf_move_notify(dmabuf);
 	dma_resv_unlock(dmabuf->resv);
-	unmap_mapping_range(pb->mapping, 0, 0, 1);
+	unmap_mapping_range(pb->inode->i_mapping, 0, 0, 1);
 
 	if (wait_event_timeout(pb->unmapped, !atomic_read(&pb->mapped), REVOKE_TIMEOUT))
 		return 0;
