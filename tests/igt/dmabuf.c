@@ -6,6 +6,7 @@
  * reservation code our series builds on, with tests we did not write.
  */
 #include "igt.h"
+#include "igt_kmod.h"
 
 igt_main
 {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Subtest bookkeeping of the IGT-compatible harness (igt.h says what it
- * promises). One block runs at a time: a fixture or a subtest, and inside
- * a subtest with dynamic parts one dynamic subtest.
+ * Subtest bookkeeping of the IGT-compatible harness (igt_core.h says what
+ * it promises). One block runs at a time: a fixture or a subtest, and
+ * inside a subtest with dynamic parts one dynamic subtest.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
@@ -13,9 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "igt.h"
+#include "igt_core.h"
 
-sigjmp_buf __igt_jmp[3];
+jmp_buf igt_subtest_jmpbuf;
+jmp_buf igt_dynamic_jmpbuf;
 
 enum block { NONE, FIXTURE, SUBTEST, DYNAMIC };
 
@@ -57,7 +59,7 @@ static double since(const struct timespec *t)
 	return (double)(now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-static void usage(FILE *f)
+static void usage(FILE *f, const char *help_str)
 {
 	fprintf(f, "Usage: %s [OPTIONS]\n"
 		"  --list-subtests\n"
@@ -65,49 +67,81 @@ static void usage(FILE *f)
 		"  --dynamic-subtest <pattern>[,<pattern>...]\n"
 		"  --debug\n"
 		"  --help\n", prog);
+	if (help_str)
+		fprintf(f, "%s\n", help_str);
 }
 
-void __igt_init(int argc, char **argv)
+/* Values of our own long options, clear of any short option a test adds. */
+enum { OPT_LIST = 500, OPT_RUN, OPT_DYNAMIC, OPT_DEBUG, OPT_HELP };
+
+int igt_subtest_init_parse_opts(int *argc, char **argv,
+				const char *extra_short_opts,
+				const struct option *extra_long_opts,
+				const char *help_str,
+				igt_opt_handler_t extra_opt_handler,
+				void *handler_data)
 {
-	static const struct option opts[] = {
-		{ "list-subtests", no_argument, NULL, 'l' },
-		{ "run-subtest", required_argument, NULL, 'r' },
-		{ "dynamic-subtest", required_argument, NULL, 'd' },
-		{ "debug", no_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
+	static const struct option own[] = {
+		{ "list-subtests", no_argument, NULL, OPT_LIST },
+		{ "run-subtest", required_argument, NULL, OPT_RUN },
+		{ "dynamic-subtest", required_argument, NULL, OPT_DYNAMIC },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "help", no_argument, NULL, OPT_HELP },
 	};
+	const size_t n_own = sizeof(own) / sizeof(own[0]);
+	struct option *opts;
+	size_t n_extra = 0;
 	int c;
 
+	while (extra_long_opts && extra_long_opts[n_extra].name)
+		n_extra++;
+	opts = calloc(n_own + n_extra + 1, sizeof(*opts));
+	if (!opts) {
+		perror("calloc");
+		exit(IGT_EXIT_INVALID);
+	}
+	memcpy(opts, own, sizeof(own));
+	if (n_extra)
+		memcpy(opts + n_own, extra_long_opts, n_extra * sizeof(*opts));
+
 	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(*argc, argv, extra_short_opts ? extra_short_opts : "",
+				opts, NULL)) != -1) {
 		switch (c) {
-		case 'l':
+		case OPT_LIST:
 			listing = true;
 			break;
-		case 'r':
+		case OPT_RUN:
 			run_filter = optarg;
 			break;
-		case 'd':
+		case OPT_DYNAMIC:
 			dyn_filter = optarg;
 			break;
-		case 'D':
+		case OPT_DEBUG:
 			debugging = true;
 			break;
-		case 'h':
-			usage(stdout);
+		case OPT_HELP:
+			usage(stdout, help_str);
 			exit(IGT_EXIT_SUCCESS);
+		case '?':
+			usage(stderr, help_str);
+			exit(IGT_EXIT_INVALID);
 		default:
-			usage(stderr);
+			if (extra_opt_handler &&
+			    extra_opt_handler(c, optind, handler_data) == IGT_OPT_HANDLER_SUCCESS)
+				break;
+			usage(stderr, help_str);
 			exit(IGT_EXIT_INVALID);
 		}
 	}
-	if (optind < argc) {
+	free(opts);
+	if (optind < *argc) {
 		fprintf(stderr, "%s: unexpected argument %s\n", prog, argv[optind]);
-		usage(stderr);
+		usage(stderr, help_str);
 		exit(IGT_EXIT_INVALID);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	return 0;
 }
 
 /* Does @name match one of the comma-separated fnmatch patterns of @filter? */
@@ -124,28 +158,24 @@ static bool matches(const char *filter, const char *name)
 	return false;
 }
 
-const char *__igt_name(const char *fmt, ...)
-{
-	static char name[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	return name;
-}
-
-int __igt_fixture_begin(void)
+bool __igt_fixture(void)
 {
 	if (listing || skip_rest)
-		return 0;
+		return false;
 	in = FIXTURE;
-	return 1;
+	return true;
 }
 
+void __igt_fixture_complete(void)
+{
+	in = NONE;
+}
+
+/* Leaves a fixture that failed or skipped. */
 void __igt_fixture_end(void)
 {
 	in = NONE;
+	siglongjmp(igt_subtest_jmpbuf, 1);
 }
 
 static void subtest_result(const char *result)
@@ -155,14 +185,18 @@ static void subtest_result(const char *result)
 	in = NONE;
 }
 
-int __igt_subtest_begin(const char *name, bool dynamic_container)
+bool __igt_run_subtest(const char *subtest_name, const char *file, const int line)
 {
+	const char *name = subtest_name;
+
+	(void)file;
+	(void)line;
 	if (listing) {
 		printf("%s\n", name);
-		return 0;
+		return false;
 	}
 	if (!matches(run_filter, name))
-		return 0;
+		return false;
 	filter_matched = true;
 	snprintf(subtest, sizeof(subtest), "%s", name);
 	clock_gettime(CLOCK_MONOTONIC, &subtest_start);
@@ -170,42 +204,37 @@ int __igt_subtest_begin(const char *name, bool dynamic_container)
 	kmsg("starting subtest %s\n", subtest);
 	if (skip_rest) {
 		printf("Subtest %s: SKIP (0.000s)\n", subtest);
-		return 0;
+		return false;
 	}
 	in = SUBTEST;
-	container = dynamic_container;
+	container = false;
 	dyn_ran = dyn_failed = false;
-	return 1;
+	return true;
 }
 
-void __igt_subtest_end(void)
+bool __igt_enter_dynamic_container(void)
 {
-	if (container && dyn_failed) {
-		failed = true;
-		subtest_result("FAIL");
-	} else if (container && !dyn_ran) {
-		subtest_result("SKIP");
-	} else {
-		passed = true;
-		subtest_result("SUCCESS");
-	}
+	container = true;
+	return true;
 }
 
-int __igt_dynamic_begin(const char *name)
+bool __igt_run_dynamic_subtest(const char *dynamic_subtest_name)
 {
+	const char *name = dynamic_subtest_name;
+
 	if (in != SUBTEST || !container) {
 		fprintf(stderr, "%s: igt_dynamic(%s) outside igt_subtest_with_dynamic\n",
 			prog, name);
 		exit(IGT_EXIT_INVALID);
 	}
 	if (!matches(dyn_filter, name))
-		return 0;
+		return false;
 	snprintf(dynamic, sizeof(dynamic), "%s", name);
 	clock_gettime(CLOCK_MONOTONIC, &dynamic_start);
 	printf("Starting dynamic subtest: %s\n", dynamic);
 	kmsg("starting dynamic subtest %s\n", dynamic);
 	in = DYNAMIC;
-	return 1;
+	return true;
 }
 
 static void dynamic_result(const char *result)
@@ -215,51 +244,70 @@ static void dynamic_result(const char *result)
 	in = SUBTEST;
 }
 
-void __igt_dynamic_end(void)
+void igt_success(void)
 {
-	dyn_ran = true;
-	dynamic_result("SUCCESS");
+	switch (in) {
+	case DYNAMIC:
+		dyn_ran = true;
+		dynamic_result("SUCCESS");
+		siglongjmp(igt_dynamic_jmpbuf, 1);
+	case SUBTEST:
+		if (container && dyn_failed) {
+			failed = true;
+			subtest_result("FAIL");
+		} else if (container && !dyn_ran) {
+			subtest_result("SKIP");
+		} else {
+			passed = true;
+			subtest_result("SUCCESS");
+		}
+		siglongjmp(igt_subtest_jmpbuf, 1);
+	case FIXTURE:
+	case NONE:
+		break;
+	}
 }
 
-void igt_fail(int code)
+void igt_fail(int exitcode)
 {
 	switch (in) {
 	case DYNAMIC:
 		dyn_ran = dyn_failed = true;
 		dynamic_result("FAIL");
-		siglongjmp(__igt_jmp[1], 1);
+		siglongjmp(igt_dynamic_jmpbuf, 1);
 	case SUBTEST:
 		failed = true;
 		subtest_result("FAIL");
-		siglongjmp(__igt_jmp[0], 1);
+		siglongjmp(igt_subtest_jmpbuf, 1);
 	case FIXTURE:
 		failed = true;
 		skip_rest = "a fixture failed";
-		in = NONE;
-		siglongjmp(__igt_jmp[0], 1);
+		__igt_fixture_end();
 	case NONE:
 		break;
 	}
-	exit(code);
+	exit(exitcode);
 }
 
-void __igt_assert_failed(const char *file, int line, const char *func,
-			 const char *what, const char *fmt, ...)
+void __igt_fail_assert(const char *domain, const char *file,
+		       const int line, const char *func, const char *assertion,
+		       const char *format, ...)
 {
 	int pid = getpid();
 	va_list ap;
 
+	(void)domain;
 	fflush(stdout);
 	fprintf(stderr, "(%s:%d) CRITICAL: Test assertion failure function %s, file %s:%d:\n",
 		prog, pid, func, file, line);
-	fprintf(stderr, "(%s:%d) CRITICAL: Failed assertion: %s\n", prog, pid, what);
+	fprintf(stderr, "(%s:%d) CRITICAL: Failed assertion: %s\n", prog, pid, assertion);
 	if (errno)
 		fprintf(stderr, "(%s:%d) CRITICAL: Last errno: %d, %s\n", prog, pid, errno,
 			strerror(errno));
-	if (fmt) {
+	if (format) {
 		fprintf(stderr, "(%s:%d) CRITICAL: ", prog, pid);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		va_start(ap, format);
+		vfprintf(stderr, format, ap);
 		va_end(ap);
 	}
 	igt_fail(IGT_EXIT_FAILURE);
@@ -272,14 +320,13 @@ static void vskip(const char *fmt, va_list ap)
 	switch (in) {
 	case DYNAMIC:
 		dynamic_result("SKIP");
-		siglongjmp(__igt_jmp[1], 1);
+		siglongjmp(igt_dynamic_jmpbuf, 1);
 	case SUBTEST:
 		subtest_result("SKIP");
-		siglongjmp(__igt_jmp[0], 1);
+		siglongjmp(igt_subtest_jmpbuf, 1);
 	case FIXTURE:
 		skip_rest = "a fixture's requirement was not met";
-		in = NONE;
-		siglongjmp(__igt_jmp[0], 1);
+		__igt_fixture_end();
 	case NONE:
 		break;
 	}
@@ -287,24 +334,29 @@ static void vskip(const char *fmt, va_list ap)
 	igt_exit();
 }
 
-void igt_skip(const char *fmt, ...)
+void igt_skip(const char *f, ...)
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	vskip(fmt, ap);
+	va_start(ap, f);
+	vskip(f, ap);
 	va_end(ap);
 	__builtin_unreachable();
 }
 
-void __igt_require_failed(const char *what, const char *fmt, ...)
+void __igt_skip_check(const char *file, const int line,
+		      const char *func, const char *check,
+		      const char *format, ...)
 {
 	va_list ap;
 
+	(void)file;
+	(void)line;
+	(void)func;
 	printf("Test requirement not met in %s: %s\n", in == NONE ? "main" :
-	       in == FIXTURE ? "a fixture" : in == SUBTEST ? subtest : dynamic, what);
-	va_start(ap, fmt);
-	vskip(fmt, ap);
+	       in == FIXTURE ? "a fixture" : in == SUBTEST ? subtest : dynamic, check);
+	va_start(ap, format);
+	vskip(format, ap);
 	va_end(ap);
 	__builtin_unreachable();
 }
@@ -320,48 +372,29 @@ void igt_exit(void)
 	exit(failed ? IGT_EXIT_FAILURE : passed ? IGT_EXIT_SUCCESS : IGT_EXIT_SKIP);
 }
 
-static void vlog(FILE *f, const char *level, const char *fmt, va_list ap)
+void igt_vlog(const char *domain, enum igt_log_level level, const char *format,
+	      va_list args)
 {
-	if (level)
-		fprintf(f, "(%s:%d) %s: ", prog, getpid(), level);
-	vfprintf(f, fmt, ap);
-}
+	static const char *const names[] = {
+		[IGT_LOG_DEBUG] = "DEBUG", [IGT_LOG_INFO] = "INFO",
+		[IGT_LOG_WARN] = "WARNING", [IGT_LOG_CRITICAL] = "CRITICAL",
+	};
+	FILE *f = level <= IGT_LOG_INFO ? stdout : stderr;
 
-void igt_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(stdout, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void igt_debug(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!debugging)
+	if (level >= IGT_LOG_NONE || (level == IGT_LOG_DEBUG && !debugging))
 		return;
-	va_start(ap, fmt);
-	vlog(stdout, "DEBUG", fmt, ap);
-	va_end(ap);
+	if (domain)
+		fprintf(f, "(%s:%d) %s-%s: ", prog, getpid(), domain, names[level]);
+	else if (level != IGT_LOG_INFO)
+		fprintf(f, "(%s:%d) %s: ", prog, getpid(), names[level]);
+	vfprintf(f, format, args);
 }
 
-void igt_warn(const char *fmt, ...)
+void igt_log(const char *domain, enum igt_log_level level, const char *format, ...)
 {
-	va_list ap;
+	va_list args;
 
-	va_start(ap, fmt);
-	vlog(stderr, "WARNING", fmt, ap);
-	va_end(ap);
-}
-
-int igt_ioctl(int fd, unsigned long request, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, request, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
-	return ret;
+	va_start(args, format);
+	igt_vlog(domain, level, format, args);
+	va_end(args);
 }

@@ -19,7 +19,8 @@
 
 #include <libkmod.h>
 
-#include "igt.h"
+#include "igt_core.h"
+#include "igt_kmod.h"
 
 struct selftest {
 	char param[128];	/* igt__<order>__<name> */
@@ -97,8 +98,8 @@ static int list_selftests(struct kmod_module *mod, struct selftest *st, int max)
  * igt_kselftests() - run a module's selftests as dynamic subtests
  * @module_name: e.g. "dmabuf_selftests"
  * @module_options: more parameters for every load, or NULL
- * @result_option: unused by modules that report through their load status
- *	(the only kind run here); kept for IGT's signature
+ * @result_option: ignored: only modules that report through their load
+ *	status are run here
  * @filter: fnmatch pattern of the selftests to run, or NULL for all
  */
 void igt_kselftests(const char *module_name, const char *module_options,
