@@ -174,6 +174,56 @@ class P2ptestFixtures(unittest.TestCase):
         self.assertEqual(res.returncode, 1)
         self.assertIn("needs root on a live machine", res.stderr)
 
+    # --- --json: stdout holds one JSON document and nothing else ----------
+
+    def tool(self, *args):
+        return subprocess.run([self.bin, *args], capture_output=True, text=True)
+
+    def test_json_is_one_document_before_or_after_the_command(self):
+        fixtures = sorted(list(make_fixtures.FIXTURES) +
+                          [f[:-4] for f in os.listdir(FIXTURES) if f.endswith(".cap")])
+        for name in fixtures:
+            fx = ["--fixture", self.fixture(name)]
+            devs = [d["name"] for d in self.json(name, "topo", "--all")["devices"]]
+            for cmd in (["topo"], ["topo", "--all"], ["audit"], ["audit", "--all"],
+                        ["explain", *devs[:2]], ["explain", devs[-1], devs[0]]):
+                with self.subTest(fixture=name, cmd=cmd):
+                    before = self.tool(*fx, "--json", *cmd)
+                    after = self.tool(*fx, *cmd, "--json")
+                    self.assertEqual(before.returncode, 0, before.stderr)
+                    self.assertEqual(before.stderr, "")
+                    doc = json.loads(before.stdout)  # the whole of stdout
+                    self.assertIsInstance(doc, dict)
+                    self.assertEqual((after.returncode, after.stdout, after.stderr),
+                                     (0, before.stdout, ""))
+
+    def test_json_usage_errors_leave_stdout_empty(self):
+        fx = ["--fixture", self.fixture("nested-switches")]
+        run = ["run", "--provider", "05:00.0", "--client", "06:00.0"]
+        for args, status, err in (
+                ([*fx, "--json", *run, "--size", "100"], 2, "--size must be a multiple of 4K"),
+                ([*fx, *run, "--offset", "1", "--json"], 2, "--offset must be a multiple of 4K"),
+                ([*fx, "run", "--json", "--provider", "05:00.0"], 2, "usage: p2ptest run"),
+                ([*fx, "--json", *run, "--iterations", "0"], 2, "usage: p2ptest run"),
+                ([*fx, "--json", *run, "--frobnicate"], 2, "usage: p2ptest run"),
+                ([*fx, "--json", *run, "extra"], 2, "usage: p2ptest run"),
+                ([*fx, *run, "--json", "--client", "09:00.0"], 1, "no PCI device 09:00.0"),
+                ([*fx, "--json", *run], 1, "needs root on a live machine"),
+                (["--json", "bench", "--iterations", "1"], 2, "--iterations must be 3 or more"),
+                (["bench", "--json", "extra"], 2, "usage: p2ptest bench"),
+                ([*fx, "--json", "topo", "--dot"], 2, "usage: p2ptest"),
+                ([*fx, "topo", "--json", "--dot"], 2, "usage: p2ptest"),
+                ([*fx, "--json", "explain", "05:00.0"], 2, "usage: p2ptest"),
+                ([*fx, "explain", "--json", "05:00.0", "09:00.0"], 1, "no PCI device 09:00.0"),
+                ([*fx, "--json", "audit", "extra"], 2, "usage: p2ptest"),
+                (["--json", "capture"], 2, "usage: p2ptest capture"),
+                (["capture", "--json"], 2, "unrecognized option '--json'"),
+                (["--json", "frobnicate"], 2, "unknown command 'frobnicate'")):
+            with self.subTest(args=args):
+                res = self.tool(*args)
+                self.assertEqual((res.returncode, res.stdout), (status, ""), res.stderr)
+                self.assertIn(err, res.stderr)
+
     # --- captured from the QEMU topologies --------------------------------
 
     def test_qemu_switch(self):

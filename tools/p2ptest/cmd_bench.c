@@ -7,7 +7,6 @@
  * Figures, not a test: the module measures, this only shows.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,40 +38,44 @@ static int load(struct kmod_ctx *ctx, const char *path, const char *params,
 	int ret = kmod_module_new_from_path(ctx, path, mod);
 
 	if (ret < 0) {
-		fprintf(stderr, "%s: cannot use %s: %s\n", prog, path, strerror(-ret));
+		warn("cannot use %s: %s", path, strerror(-ret));
 		return 1;
 	}
 	ret = kmod_module_insert_module(*mod, 0, params);
 	if (ret < 0) {
-		fprintf(stderr, "%s: loading %s failed: %s%s\n", prog, path, strerror(-ret),
-			ret == -EEXIST ? " (already loaded: rmmod dma_map_bench)" :
-			ret == -ENODEV ? " (no edu or NVMe device to map for)" : "");
+		warn("loading %s failed: %s%s", path, strerror(-ret),
+		     ret == -EEXIST ? " (already loaded: rmmod dma_map_bench)" :
+		     ret == -ENODEV ? " (no edu or NVMe device to map for)" : "");
 		kmod_module_unref(*mod);
 		return 1;
 	}
 	return 0;
 }
 
-/* Print the results file: tables as text, or the JSON lines as one object. */
-static int show(bool json)
+/*
+ * The results file: its tables go to stdout in text mode; its JSON lines,
+ * merged into one object, are the document main() prints in JSON mode.
+ */
+static int show(struct output *out)
 {
-	struct json_object *all = json_object_new_object(), *maps = NULL, *o;
+	struct json_object *all, *maps = NULL, *o;
 	FILE *f = fopen(RESULTS, "r");
 	char line[512];
 
 	if (!f) {
-		fprintf(stderr, "%s: cannot read %s: %s\n", prog, RESULTS, strerror(errno));
-		json_object_put(all);
+		warn("cannot read %s: %s", RESULTS, strerror(errno));
 		return 1;
 	}
+	all = json_object_new_object();
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "JSON ", 5)) {
-			if (!json)
+			if (!out->json)
 				fputs(line, stdout);
 			continue;
 		}
 		o = json_tokener_parse(line + 5);
 		if (o && json_object_is_type(o, json_type_array)) {
+			json_object_put(maps);
 			maps = o;
 			continue;
 		}
@@ -83,76 +86,54 @@ static int show(bool json)
 		json_object_put(o);
 	}
 	fclose(f);
-	if (json) {
-		json_object_object_add(all, "map", maps ? maps : json_object_new_array());
-		print_json(all);
-	} else if (maps) {
-		json_object_put(maps);
-	}
-	json_object_put(all);
+	json_object_object_add(all, "map", maps ? maps : json_object_new_array());
+	out->doc = all;
 	return 0;
 }
 
-int cmd_bench(struct model *m, int argc, char **argv, bool json)
+static int bench(struct model *m, const struct args *args, struct output *out)
 {
-	static const struct option opts[] = {
-		{ "module", required_argument, NULL, 'm' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *iterations = args->opt['i'];
 	char path[512] = "", params[64] = "";
 	struct kmod_module *mod;
 	struct kmod_ctx *ctx;
 	struct utsname u;
-	int c, ret;
+	int ret;
 
 	(void)m;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': snprintf(path, sizeof(path), "%s", optarg); break;
-		case 'i':
-			if (atoi(optarg) < 3) {
-				fprintf(stderr, "%s: --iterations must be 3 or more\n", prog);
-				return 2;
-			}
-			snprintf(params, sizeof(params), "iterations=%d", atoi(optarg));
-			break;
-		case 'j': json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
+	if (iterations && atoi(iterations) < 3) {
+		warn("--iterations must be 3 or more");
 		return 2;
 	}
-	if (geteuid() != 0) {
-		fprintf(stderr, "%s: bench loads a kernel module and reads debugfs: run it as root\n",
-			prog);
-		return 1;
-	}
+	if (iterations)
+		snprintf(params, sizeof(params), "iterations=%d", atoi(iterations));
+	if (args->opt['m'])
+		snprintf(path, sizeof(path), "%s", args->opt['m']);
+	if (geteuid() != 0)
+		die("bench loads a kernel module and reads debugfs: run it as root");
 	if (!path[0] && !uname(&u))
 		snprintf(path, sizeof(path), "/lib/modules/%s/extra/dma_map_bench.ko", u.release);
-	if (access(path, R_OK)) {
-		fprintf(stderr, "%s: no benchmark module at %s: build it with scripts/kbuild bench "
-			"and pass --module PATH\n", prog, path);
-		return 1;
-	}
+	if (access(path, R_OK))
+		die("no benchmark module at %s: build it with scripts/kbuild bench and pass "
+		    "--module PATH", path);
 
 	ctx = kmod_new(NULL, NULL);
-	if (!ctx) {
-		fprintf(stderr, "%s: libkmod: cannot start\n", prog);
-		return 1;
-	}
+	if (!ctx)
+		die("libkmod: cannot start");
 	ret = load(ctx, path, params, &mod);
 	if (!ret) {
-		ret = show(json);
+		ret = show(out);
 		kmod_module_remove_module(mod, 0);
 		kmod_module_unref(mod);
 	}
 	kmod_unref(ctx);
 	return ret;
 }
+
+const struct cmd cmd_bench = {
+	"bench", "run the kernel's DMA map benchmark and print its tables", usage, bench,
+	.opts = {
+		{ "module", required_argument, NULL, 'm' },
+		{ "iterations", required_argument, NULL, 'i' },
+	},
+};

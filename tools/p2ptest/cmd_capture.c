@@ -17,7 +17,6 @@
  * line. libpci's dump reader ignores the lines before the first device,
  * so "lspci -F FILE -vvv" shows the captured machine too.
  */
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,39 +51,23 @@ static void dump_config(FILE *f, struct dev *d)
 	}
 }
 
-int cmd_capture(struct model *m, int argc, char **argv, bool json)
+static int capture(struct model *m, const struct args *args, struct output *out)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *out = NULL;
+	const char *file = args->opt['o'];
 	FILE *f = stdout;
 	char desc[160];
-	int c, i;
+	int i;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc || json) {
-		usage(stderr);
-		return 2;
-	}
+	(void)out;
 	if (m->fixture) {
-		fprintf(stderr, "%s: capture reads the live machine, not a capture\n", prog);
+		warn("capture reads the live machine, not a capture");
 		return 2;
 	}
 	if (geteuid() != 0)
-		fprintf(stderr, "%s: not root: ACS and the rest of extended config space will be "
-			"missing from the capture\n", prog);
-	if (out && !(f = fopen(out, "w"))) {
-		perror(out);
+		warn("not root: ACS and the rest of extended config space will be missing from "
+		     "the capture");
+	if (file && !(f = fopen(file, "w"))) {
+		perror(file);
 		return 1;
 	}
 	fprintf(f, "# p2ptest capture 1\n# lspci -F this-file -vvv shows the devices\n");
@@ -106,9 +89,16 @@ int cmd_capture(struct model *m, int argc, char **argv, bool json)
 								       sizeof(desc)));
 		dump_config(f, &m->devs[i]);
 	}
-	if (out && fclose(f)) {
-		perror(out);
+	if (file && fclose(f)) {
+		perror(file);
 		return 1;
 	}
 	return 0;
 }
+
+/* Text only: a capture is a file, "lspci -F" reads it too. */
+const struct cmd cmd_capture = {
+	"capture", "write this machine down for a bug report or a test", usage, capture,
+	.opts = { { "output", required_argument, NULL, 'o' } }, .shortopts = "o:",
+	.text_only = true,
+};

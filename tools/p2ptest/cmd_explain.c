@@ -5,33 +5,15 @@
  * bridge, the host bridge and its allow-list status, the IOMMU mode, the
  * verdict, the distance, the reason and the exact fix; next to it the
  * running kernel's own verdict, with any disagreement flagged.
- *
- * p2ptest audit: the IOMMU state, every bridge with an ACS redirect
- * enabled, and the endpoint pairs each one affects.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <getopt.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "p2ptest.h"
 
-#define ACS_REDIRECT	(PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_EGRESS)
-
 /* Exit status of explain when the kernel's verdict differs from the tool's. */
 #define EXIT_DISAGREE	3
-
-/* Extended config space (ACS) needs root on a live machine. */
-static int need_root(struct model *m, const char *what)
-{
-	if (m->fixture || geteuid() == 0)
-		return 0;
-	fprintf(stderr,
-		"%s: %s reads ACS from extended PCI config space, which only root can read:\n"
-		"  run it as root (sudo %s %s ...)\n", prog, what, prog, what);
-	return 1;
-}
 
 static const char *role(const struct route *r, int i, struct dev *a, struct dev *b)
 {
@@ -203,13 +185,6 @@ static struct json_object *explain_json(struct model *m, struct dev *a, struct d
 	return o;
 }
 
-static const char *str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : NULL;
-}
-
 static void print_explanation(struct json_object *o)
 {
 	struct json_object *path, *hbs, *fix, *k, *acs;
@@ -221,49 +196,47 @@ static void print_explanation(struct json_object *o)
 	json_object_object_get_ex(o, "kernel", &k);
 
 	printf("provider %s\nclient   %s\n\npath (provider side upwards, then client side upwards):\n",
-	       str(o, "provider"), str(o, "client"));
+	       json_str(o, "provider"), json_str(o, "client"));
 	for (i = 0; i < json_object_array_length(path); i++) {
 		struct json_object *h = json_object_array_get_idx(path, i);
 
-		printf("  %s  %-22s %s, %s\n", str(h, "name"), str(h, "role"), str(h, "type"),
-		       str(h, "device"));
+		printf("  %s  %-22s %s, %s\n", json_str(h, "name"), json_str(h, "role"),
+		       json_str(h, "type"), json_str(h, "device"));
 		if (!json_object_object_get_ex(h, "acs", &acs) || !acs)
 			printf("      no ACS capability\n");
 		else if (json_object_is_type(acs, json_type_string))
 			printf("      ACS unreadable (extended config space)\n");
 		else
-			printf("      ACSCap:\t%s\n      ACSCtl:\t%s%s\n", str(acs, "ACSCap"),
-			       str(acs, "ACSCtl"),
-			       json_object_get_boolean(json_object_object_get(acs, "redirects")) ?
+			printf("      ACSCap:\t%s\n      ACSCtl:\t%s%s\n", json_str(acs, "ACSCap"),
+			       json_str(acs, "ACSCtl"), json_flag(acs, "redirects") ?
 			       "   <- redirects P2P to the root complex" : "");
 	}
-	printf("\ncommon upstream bridge: %s\n", str(o, "common") ? str(o, "common") : "none");
+	printf("\ncommon upstream bridge: %s\n",
+	       json_str(o, "common") ? json_str(o, "common") : "none");
 	for (i = 0; i < json_object_array_length(hbs); i++) {
 		struct json_object *h = json_object_array_get_idx(hbs, i);
 
 		printf("host bridge: %s [%s], allow-listed: %s\n",
-		       str(h, "root") ? str(h, "root") : "(no device identifies it)",
-		       str(h, "id") ? str(h, "id") : "-",
-		       json_object_get_boolean(json_object_object_get(h, "allowlisted")) ?
-		       "yes" : "no");
+		       json_str(h, "root") ? json_str(h, "root") : "(no device identifies it)",
+		       json_str(h, "id") ? json_str(h, "id") : "-",
+		       json_flag(h, "allowlisted") ? "yes" : "no");
 	}
 	printf("CPU forwards P2P between root ports: %s\nIOMMU: %s\n\n",
-	       json_object_get_boolean(json_object_object_get(o, "cpu_forwards_p2p")) ?
-	       "yes" : "no", str(o, "iommu"));
-	printf("verdict: %s, distance %s\nreason:  %s\n", str(o, "verdict"), str(o, "distance"),
-	       str(o, "reason"));
+	       json_flag(o, "cpu_forwards_p2p") ? "yes" : "no", json_str(o, "iommu"));
+	printf("verdict: %s, distance %s\nreason:  %s\n", json_str(o, "verdict"),
+	       json_str(o, "distance"), json_str(o, "reason"));
 	for (i = 0; i < json_object_array_length(fix); i++)
 		printf("%s %s\n", i ? "        " : "fix:    ",
 		       json_object_get_string(json_object_array_get_idx(fix, i)));
-	if (str(k, "verdict"))
-		printf("\nkernel:  %s, distance %s: %s\n", str(k, "verdict"), str(k, "distance"),
-		       json_object_get_boolean(json_object_object_get(k, "agrees")) ?
-		       "agrees" : "DISAGREES with the verdict above");
+	if (json_str(k, "verdict"))
+		printf("\nkernel:  %s, distance %s: %s\n", json_str(k, "verdict"),
+		       json_str(k, "distance"),
+		       json_flag(k, "agrees") ? "agrees" : "DISAGREES with the verdict above");
 	else
-		printf("\nkernel:  no verdict (%s)\n", str(k, "why"));
+		printf("\nkernel:  no verdict (%s)\n", json_str(k, "why"));
 }
 
-static void explain_usage(FILE *f)
+static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s [--fixture FILE] explain [--json] PROVIDER CLIENT\n"
@@ -276,169 +249,22 @@ static void explain_usage(FILE *f)
 		"verdict differs from the tool's.\n", prog);
 }
 
-int cmd_explain(struct model *m, int argc, char **argv, bool json)
+static int explain(struct model *m, const struct args *args, struct output *out)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct json_object *o;
-	struct dev *a, *b;
-	int c, status;
+	struct dev *a = model_find(m, args->argv[0]), *b = model_find(m, args->argv[1]);
+	int status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'h': explain_usage(stdout); return 0;
-		default: explain_usage(stderr); return 2;
-		}
-	}
-	if (argc - optind != 2) {
-		explain_usage(stderr);
-		return 2;
-	}
-	a = model_find(m, argv[optind]);
-	b = model_find(m, argv[optind + 1]);
-	if (!a || !b) {
-		fprintf(stderr, "%s: no PCI device %s%s\n", prog, argv[optind + (a ? 1 : 0)],
-			m->fixture ? " in the capture" : " (see lspci -D)");
-		return 1;
-	}
-	if (need_root(m, "explain"))
-		return 1;
-	o = explain_json(m, a, b, &status);
-	if (json)
-		print_json(o);
-	else
-		print_explanation(o);
-	json_object_put(o);
+	if (!a || !b)
+		die("no PCI device %s%s", args->argv[a ? 1 : 0],
+		    m->fixture ? " in the capture" : " (see lspci -D)");
+	need_root(m, "explain");
+	out->doc = explain_json(m, a, b, &status);
+	if (!out->json)
+		print_explanation(out->doc);
 	return status;
 }
 
-static void audit_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: %s [--fixture FILE] audit [--all] [--json]\n"
-		"\n"
-		"The IOMMU state (per IOMMU group), every bridge with an ACS redirect\n"
-		"enabled, and the endpoint pairs (storage, network, display, accelerators;\n"
-		"--all: every endpoint) whose route each one changes. Needs root on a live\n"
-		"machine.\n", prog);
-}
-
-int cmd_audit(struct model *m, int argc, char **argv, bool json)
-{
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct json_object *o, *groups, *bridges;
-	bool all = false;
-	int c, i, j, k;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': all = true; break;
-		case 'j': json = true; break;
-		case 'h': audit_usage(stdout); return 0;
-		default: audit_usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		audit_usage(stderr);
-		return 2;
-	}
-	if (need_root(m, "audit"))
-		return 1;
-	o = json_object_new_object();
-	groups = json_object_new_object();
-	bridges = json_object_new_array();
-
-	for (i = 0; i < m->ndev; i++) {
-		struct dev *d = &m->devs[i];
-		struct json_object *g;
-
-		if (!d->iommu_group[0])
-			continue;
-		if (!json_object_object_get_ex(groups, d->iommu_group, &g)) {
-			g = json_object_new_object();
-			json_object_object_add(g, "type", json_object_new_string(d->iommu_type));
-			json_object_object_add(g, "devices", json_object_new_array());
-			json_object_object_add(groups, d->iommu_group, g);
-		}
-		json_object_array_add(json_object_object_get(g, "devices"),
-				      json_object_new_string(d->name));
-	}
-
-	for (i = 0; i < m->ndev; i++) {
-		struct dev *br = &m->devs[i];
-		struct json_object *b, *pairs;
-		char buf[160];
-
-		if (!br->acs_pos || !(br->acs_ctrl & ACS_REDIRECT))
-			continue;
-		b = json_object_new_object();
-		pairs = json_object_new_array();
-		json_object_object_add(b, "name", json_object_new_string(br->name));
-		json_object_object_add(b, "type", json_object_new_string(pcie_type_name(br->pcie_type)));
-		acs_decode(br->acs_ctrl, buf, sizeof(buf));
-		json_object_object_add(b, "ACSCtl", json_object_new_string(buf));
-		for (j = 0; j < m->ndev; j++)
-			for (k = j + 1; k < m->ndev; k++) {
-				struct dev *x = &m->devs[j], *y = &m->devs[k];
-				struct route r;
-				int n;
-
-				if (x->hdr_type || y->hdr_type ||
-				    (!all && (!dev_is_default_class(x) || !dev_is_default_class(y))))
-					continue;
-				route_decide(m, x, y, &r);
-				for (n = 0; n < r.nredir; n++)
-					if (r.redirecting[n] == br) {
-						snprintf(buf, sizeof(buf), "%s %s %s", x->name, y->name,
-							 verdict_name(r.verdict));
-						json_object_array_add(pairs, json_object_new_string(buf));
-					}
-			}
-		json_object_object_add(b, "affects", pairs);
-		json_object_array_add(bridges, b);
-	}
-	json_object_object_add(o, "iommu", json_object_new_string(m->host.iommu));
-	json_object_object_add(o, "iommu_groups", groups);
-	json_object_object_add(o, "acs_redirect", bridges);
-
-	if (json) {
-		print_json(o);
-	} else {
-		printf("IOMMU: %s\n", m->host.iommu);
-		json_object_object_foreach(groups, name, g) {
-			struct json_object *devs = json_object_object_get(g, "devices");
-
-			printf("  group %-4s %-10s", name, str(g, "type"));
-			for (i = 0; i < (int)json_object_array_length(devs); i++)
-				printf(" %s", json_object_get_string(json_object_array_get_idx(devs, i)));
-			printf("\n");
-		}
-		printf("\nbridges with ACS redirect enabled: %d\n", (int)json_object_array_length(bridges));
-		for (i = 0; i < (int)json_object_array_length(bridges); i++) {
-			struct json_object *b = json_object_array_get_idx(bridges, i);
-			struct json_object *pairs = json_object_object_get(b, "affects");
-
-			printf("  %s (%s)\n      ACSCtl:\t%s\n", str(b, "name"), str(b, "type"),
-			       str(b, "ACSCtl"));
-			if (!json_object_array_length(pairs))
-				printf("      affects no endpoint pair%s\n",
-				       all ? "" : " of the default classes (--all for every endpoint)");
-			for (j = 0; j < (int)json_object_array_length(pairs); j++)
-				printf("      affects %s\n",
-				       json_object_get_string(json_object_array_get_idx(pairs, j)));
-		}
-	}
-	json_object_put(o);
-	return 0;
-}
+const struct cmd cmd_explain = {
+	"explain", "why a provider/client pair gets its verdict, and the fix", usage,
+	explain, .nargs = 2,
+};

@@ -11,11 +11,12 @@
  * the client DMAs into RAM, the CPU copies to the BAR) gives the baseline.
  *
  * Exit status: 0 all verified, 1 a mismatch or an error, 2 bad usage, 77
- * when P2P between the two devices is not possible on this machine.
+ * when P2P between the two devices is not possible on this machine. The
+ * progress lines go to stdout, or to stderr with --json: then stdout holds
+ * the result as JSON, once the buffer was imported.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,6 +38,7 @@ struct run {
 	uint64_t size, offset, seed;
 	int iterations;
 	bool rebind;
+	FILE *text;			/* the progress lines */
 	int ctl;			/* /dev/p2ptest */
 	uint8_t *bar_map;		/* the exported range, CPU view */
 	uint8_t *want, *got;
@@ -129,8 +131,8 @@ static int bind_p2ptest(struct run *r, struct dev *d)
 		if (!strcmp(strrchr(drv, '/') + 1, "p2ptest"))
 			return 0;
 		if (!r->rebind) {
-			fprintf(stderr, "%s: %s is bound to %s; pass --bind to hand it to p2ptest "
-				"(its driver stops using it)\n", prog, d->name, strrchr(drv, '/') + 1);
+			warn("%s is bound to %s; pass --bind to hand it to p2ptest (its driver "
+			     "stops using it)", d->name, strrchr(drv, '/') + 1);
 			return -EBUSY;
 		}
 		ret = sysfs_write(dir, "driver/unbind", d->name);
@@ -141,7 +143,7 @@ static int bind_p2ptest(struct run *r, struct dev *d)
 	if (!ret)
 		ret = sysfs_write("/sys/bus/pci/drivers/p2ptest", "bind", d->name);
 	if (ret)
-		fprintf(stderr, "%s: cannot bind %s to p2ptest: %s\n", prog, d->name, strerror(-ret));
+		warn("cannot bind %s to p2ptest: %s", d->name, strerror(-ret));
 	return ret;
 }
 
@@ -197,7 +199,8 @@ static int dma_all(struct run *r, uint32_t handle, bool to_buffer, uint8_t *data
 }
 
 /* Compare; report how many bytes differ and what the memory looked like. */
-static uint64_t verify(const char *what, const uint8_t *want, const uint8_t *got, uint64_t len)
+static uint64_t verify(struct run *r, const char *what, const uint8_t *want, const uint8_t *got,
+		       uint64_t len)
 {
 	uint64_t i, bad = 0, first = 0, ff = 0, zero = 0;
 
@@ -208,13 +211,13 @@ static uint64_t verify(const char *what, const uint8_t *want, const uint8_t *got
 			first = i;
 	}
 	if (!bad)
-		printf("  %-28s %llu bytes verified\n", what, (unsigned long long)len);
+		fprintf(r->text, "  %-28s %llu bytes verified\n", what, (unsigned long long)len);
 	else
-		printf("  %-28s MISMATCH: %llu of %llu bytes differ, first at %llu%s\n", what,
-		       (unsigned long long)bad, (unsigned long long)len,
-		       (unsigned long long)first,
-		       ff == len ? " (all 0xff: nothing answers at that address)" :
-		       zero == len ? " (all zero: nothing was written)" : "");
+		fprintf(r->text, "  %-28s MISMATCH: %llu of %llu bytes differ, "
+			"first at %llu%s\n", what, (unsigned long long)bad, (unsigned long long)len,
+			(unsigned long long)first,
+			ff == len ? " (all 0xff: nothing answers at that address)" :
+			zero == len ? " (all zero: nothing was written)" : "");
 	return bad;
 }
 
@@ -232,7 +235,7 @@ static int run_p2p(struct run *r, uint64_t *bad, double *secs)
 		if (ret)
 			return ret;
 		memcpy(r->got, r->bar_map, r->size);
-		*bad += verify("client DMA -> BAR", r->want, r->got, r->size);
+		*bad += verify(r, "client DMA -> BAR", r->want, r->got, r->size);
 
 		pattern(r->want, r->size, r->seed + 2 * it + 1);
 		memcpy(r->bar_map, r->want, r->size);
@@ -241,7 +244,7 @@ static int run_p2p(struct run *r, uint64_t *bad, double *secs)
 		*secs += now() - t;
 		if (ret)
 			return ret;
-		*bad += verify("BAR -> client DMA", r->want, r->got, r->size);
+		*bad += verify(r, "BAR -> client DMA", r->want, r->got, r->size);
 	}
 	return 0;
 }
@@ -282,7 +285,7 @@ static int run_bounce(struct run *r, uint64_t *bad, double *secs)
 	*secs = now() - t;
 	memcpy(r->got, r->bar_map, r->size);
 	if (!ret)
-		*bad += verify("client DMA -> RAM -> BAR", r->want, r->got, r->size);
+		*bad += verify(r, "client DMA -> RAM -> BAR", r->want, r->got, r->size);
 	munmap(ram, r->size);
 unimport:
 	ioctl(r->ctl, P2PTEST_IOC_UNIMPORT, &(struct p2ptest_handle){ .handle = imp.handle });
@@ -300,7 +303,23 @@ static const char *route_name(uint32_t route)
 	       route == P2PTEST_ROUTE_HOST_BRIDGE ? "THRU_HOST_BRIDGE" : "system memory";
 }
 
-static int run_transfers(struct run *r, bool json)
+/* The result as JSON: the document main() prints in JSON mode. */
+static struct json_object *result_json(const struct run *r, uint64_t bad, double p2p_s,
+				       double bounce_s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "route", json_object_new_string(route_name(r->imp.route)));
+	json_object_object_add(o, "iova", json_object_new_boolean(r->imp.iova));
+	json_object_object_add(o, "seed", json_object_new_uint64(r->seed));
+	json_object_object_add(o, "size", json_object_new_uint64(r->size));
+	json_object_object_add(o, "mismatched_bytes", json_object_new_uint64(bad));
+	json_object_object_add(o, "p2p_seconds", json_object_new_double(p2p_s));
+	json_object_object_add(o, "bounce_seconds", json_object_new_double(bounce_s));
+	return o;
+}
+
+static int run_transfers(struct run *r, struct output *out)
 {
 	struct p2ptest_range range = { .offset = r->offset, .length = r->size };
 	struct p2ptest_export exp = {
@@ -312,57 +331,130 @@ static int run_transfers(struct run *r, bool json)
 	int ret;
 
 	if (ioctl(r->ctl, P2PTEST_IOC_EXPORT, &exp)) {
-		fprintf(stderr, "%s: exporting BAR %d [%#llx, +%#llx) of %s failed: %s\n", prog,
-			r->bar, (unsigned long long)r->offset, (unsigned long long)r->size,
-			r->provider->name, strerror(errno));
+		warn("exporting BAR %d [%#llx, +%#llx) of %s failed: %s", r->bar,
+		     (unsigned long long)r->offset, (unsigned long long)r->size, r->provider->name,
+		     strerror(errno));
 		return 1;
 	}
 	r->bar_map = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, exp.fd, 0);
 	ret = r->bar_map == MAP_FAILED ? -errno : import(r, exp.fd, &r->imp);
 	if (ret) {
-		fprintf(stderr, "%s: %s cannot import the buffer: %s%s\n", prog, r->client->name,
-			strerror(-ret), ret == -EREMOTEIO ? " (the kernel log says why)" : "");
+		warn("%s cannot import the buffer: %s%s", r->client->name, strerror(-ret),
+		     ret == -EREMOTEIO ? " (the kernel log says why)" : "");
+		if (r->bar_map != MAP_FAILED)
+			munmap(r->bar_map, r->size);
 		close(exp.fd);
 		return ret == -EREMOTEIO ? EXIT_NO_P2P : 1;
 	}
-	printf("route %s, %u DMA range(s)%s; seed %#llx (repeat with --seed %#llx)\n",
-	       route_name(r->imp.route), r->imp.nr_vecs, r->imp.iova ? ", one IOVA range" : "",
-	       (unsigned long long)r->seed, (unsigned long long)r->seed);
+	fprintf(r->text, "route %s, %u DMA range(s)%s; seed %#llx (repeat with --seed %#llx)\n",
+		route_name(r->imp.route), r->imp.nr_vecs, r->imp.iova ? ", one IOVA range" : "",
+		(unsigned long long)r->seed, (unsigned long long)r->seed);
 
 	ret = run_p2p(r, &bad, &p2p_s);
 	if (!ret)
 		ret = run_bounce(r, &bad, &bounce_s);
 	if (ret)
-		fprintf(stderr, "%s: transfer failed: %s\n", prog, strerror(-ret));
+		warn("transfer failed: %s", strerror(-ret));
 	else
-		printf("P2P:    %llu bytes by DMA in %.3f s (%.2f MB/s), 0 bytes copied by the CPU\n"
-		       "bounce: %llu bytes by DMA + CPU copy in %.3f s (%.2f MB/s), %llu bytes "
-		       "copied by the CPU\n",
-		       (unsigned long long)(2 * r->size * r->iterations), p2p_s,
-		       2.0 * r->size * r->iterations / p2p_s / 1e6, (unsigned long long)r->size,
-		       bounce_s, r->size / bounce_s / 1e6, (unsigned long long)r->size);
-	if (json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "route", json_object_new_string(route_name(r->imp.route)));
-		json_object_object_add(o, "iova", json_object_new_boolean(r->imp.iova));
-		json_object_object_add(o, "seed", json_object_new_uint64(r->seed));
-		json_object_object_add(o, "size", json_object_new_uint64(r->size));
-		json_object_object_add(o, "mismatched_bytes", json_object_new_uint64(bad));
-		json_object_object_add(o, "p2p_seconds", json_object_new_double(p2p_s));
-		json_object_object_add(o, "bounce_seconds", json_object_new_double(bounce_s));
-		print_json(o);
-		json_object_put(o);
-	}
+		fprintf(r->text,
+			"P2P:    %llu bytes by DMA in %.3f s (%.2f MB/s), "
+			"0 bytes copied by the CPU\n"
+			"bounce: %llu bytes by DMA + CPU copy in %.3f s (%.2f MB/s), %llu bytes "
+			"copied by the CPU\n",
+			(unsigned long long)(2 * r->size * r->iterations), p2p_s,
+			2.0 * r->size * r->iterations / p2p_s / 1e6, (unsigned long long)r->size,
+			bounce_s, r->size / bounce_s / 1e6, (unsigned long long)r->size);
+	out->doc = result_json(r, bad, p2p_s, bounce_s);
 	ioctl(r->ctl, P2PTEST_IOC_UNIMPORT, &(struct p2ptest_handle){ .handle = r->imp.handle });
 	munmap(r->bar_map, r->size);
 	close(exp.fd);
 	return ret ? 1 : bad ? 1 : 0;
 }
 
-int cmd_run(struct model *m, int argc, char **argv, bool json)
+/* The options into @r: 0, or 2 after saying what is wrong. */
+static int run_options(struct model *m, const struct args *args, struct run *r)
 {
-	static const struct option opts[] = {
+	const char *o;
+	char prov[32] = "", *colon;
+
+	o = args->opt['s'];
+	if (o && (parse_size(o, &r->size) || !r->size || r->size % 4096)) {
+		warn("--size must be a multiple of 4K");
+		return 2;
+	}
+	o = args->opt['o'];
+	if (o && (parse_size(o, &r->offset) || r->offset % 4096)) {
+		warn("--offset must be a multiple of 4K");
+		return 2;
+	}
+	if (args->opt['i'])
+		r->iterations = atoi(args->opt['i']);
+	if (args->opt['S'])
+		r->seed = strtoull(args->opt['S'], NULL, 0);
+	r->rebind = args->opt['b'];
+	if (args->opt['p'])
+		snprintf(prov, sizeof(prov), "%s", args->opt['p']);
+	colon = strrchr(prov, ':');
+	if (colon && colon > prov && strchr(prov, '.') && colon > strchr(prov, '.')) {
+		r->bar = atoi(colon + 1);
+		*colon = '\0';
+	}
+	if (!prov[0] || !args->opt['c'] || r->iterations < 1) {
+		usage(stderr);
+		return 2;
+	}
+	r->client = model_find(m, args->opt['c']);
+	if (!r->client)
+		die("no PCI device %s", args->opt['c']);
+	r->provider = model_find(m, prov);
+	if (!r->provider)
+		die("no PCI device %s", prov);
+	return 0;
+}
+
+static int run(struct model *m, const struct args *args, struct output *out)
+{
+	struct run r = {
+		.size = 4096, .iterations = 1, .bar = -1, .seed = (uint64_t)time(NULL),
+		.text = out->text,
+	};
+	struct route route;
+	int ret;
+
+	ret = run_options(m, args, &r);
+	if (ret)
+		return ret;
+	if (m->fixture || geteuid() != 0)
+		die("run drives devices: it needs root on a live machine");
+	if (r.bar < 0)
+		r.bar = largest_bar(r.provider);
+
+	route_decide(m, r.provider, r.client, &route);
+	fprintf(r.text, "%s -> %s: %s, distance %d\n", r.provider->name, r.client->name,
+		verdict_name(route.verdict), route.distance);
+	if (route.verdict == V_NOT_SUPPORTED) {
+		fprintf(r.text, "P2P is not possible between these devices here: p2ptest explain "
+			"%s %s\n", r.provider->name, r.client->name);
+		return EXIT_NO_P2P;
+	}
+
+	r.ctl = open(DEV_P2PTEST, O_RDWR);
+	if (r.ctl < 0)
+		die("cannot open %s: %s (load the p2ptest module: CONFIG_DMABUF_P2PTEST)",
+		    DEV_P2PTEST, strerror(errno));
+	r.want = malloc(r.size);
+	r.got = malloc(r.size);
+	ret = !r.want || !r.got || bind_p2ptest(&r, r.provider) || bind_p2ptest(&r, r.client);
+	ret = ret ? 1 : run_transfers(&r, out);
+	free(r.want);
+	free(r.got);
+	close(r.ctl);
+	return ret;
+}
+
+const struct cmd cmd_run = {
+	"run", "a verified P2P transfer between two devices, and its bounce baseline", usage, run,
+	.opts = {
 		{ "provider", required_argument, NULL, 'p' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "size", required_argument, NULL, 's' },
@@ -370,85 +462,5 @@ int cmd_run(struct model *m, int argc, char **argv, bool json)
 		{ "iterations", required_argument, NULL, 'i' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "bind", no_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct run r = { .size = 4096, .iterations = 1, .bar = -1, .seed = (uint64_t)time(NULL) };
-	char prov[32] = "", *colon;
-	struct route route;
-	int c, ret;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': snprintf(prov, sizeof(prov), "%s", optarg); break;
-		case 'c': r.client = model_find(m, optarg);
-			if (!r.client) {
-				fprintf(stderr, "%s: no PCI device %s\n", prog, optarg);
-				return 1;
-			}
-			break;
-		case 's': if (parse_size(optarg, &r.size) || !r.size || r.size % 4096) {
-				fprintf(stderr, "%s: --size must be a multiple of 4K\n", prog);
-				return 2;
-			}
-			break;
-		case 'o': if (parse_size(optarg, &r.offset) || r.offset % 4096) {
-				fprintf(stderr, "%s: --offset must be a multiple of 4K\n", prog);
-				return 2;
-			}
-			break;
-		case 'i': r.iterations = atoi(optarg); break;
-		case 'S': r.seed = strtoull(optarg, NULL, 0); break;
-		case 'b': r.rebind = true; break;
-		case 'j': json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	colon = strrchr(prov, ':');
-	if (colon && colon > prov && strchr(prov, '.') && colon > strchr(prov, '.')) {
-		r.bar = atoi(colon + 1);
-		*colon = '\0';
-	}
-	if (optind != argc || !prov[0] || !r.client || r.iterations < 1) {
-		usage(stderr);
-		return 2;
-	}
-	r.provider = model_find(m, prov);
-	if (!r.provider) {
-		fprintf(stderr, "%s: no PCI device %s\n", prog, prov);
-		return 1;
-	}
-	if (m->fixture || geteuid() != 0) {
-		fprintf(stderr, "%s: run drives devices: it needs root on a live machine\n", prog);
-		return 1;
-	}
-	if (r.bar < 0)
-		r.bar = largest_bar(r.provider);
-
-	route_decide(m, r.provider, r.client, &route);
-	printf("%s -> %s: %s, distance %d\n", r.provider->name, r.client->name,
-	       verdict_name(route.verdict), route.distance);
-	if (route.verdict == V_NOT_SUPPORTED) {
-		printf("P2P is not possible between these devices here: p2ptest explain %s %s\n",
-		       r.provider->name, r.client->name);
-		return EXIT_NO_P2P;
-	}
-
-	r.ctl = open(DEV_P2PTEST, O_RDWR);
-	if (r.ctl < 0) {
-		fprintf(stderr, "%s: cannot open %s: %s (load the p2ptest module: "
-			"CONFIG_DMABUF_P2PTEST)\n", prog, DEV_P2PTEST, strerror(errno));
-		return 1;
-	}
-	r.want = malloc(r.size);
-	r.got = malloc(r.size);
-	ret = !r.want || !r.got || bind_p2ptest(&r, r.provider) || bind_p2ptest(&r, r.client);
-	ret = ret ? 1 : run_transfers(&r, json);
-	free(r.want);
-	free(r.got);
-	close(r.ctl);
-	return ret;
-}
+	},
+};

@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <getopt.h>
 
 #include "p2ptest.h"
 
@@ -90,7 +89,7 @@ static void print_dot(struct model *m, struct dev **ep, int n)
 	printf("}\n");
 }
 
-static void print_json_topo(struct model *m, struct dev **ep, int n)
+static struct json_object *topo_json(struct model *m, struct dev **ep, int n)
 {
 	struct json_object *o = json_object_new_object(), *devs = json_object_new_array();
 	struct json_object *pairs = json_object_new_array(), *leg = json_object_new_object();
@@ -133,8 +132,7 @@ static void print_json_topo(struct model *m, struct dev **ep, int n)
 	json_object_object_add(o, "devices", devs);
 	json_object_object_add(o, "pairs", pairs);
 	json_object_object_add(o, "legend", leg);
-	print_json(o);
-	json_object_put(o);
+	return o;
 }
 
 static void print_matrix(struct model *m, struct dev **ep, int n)
@@ -177,30 +175,13 @@ static void print_matrix(struct model *m, struct dev **ep, int n)
 		printf("  %-4s = %s\n", verdict_legend[i][0], verdict_legend[i][1]);
 }
 
-int cmd_topo(struct model *m, int argc, char **argv, bool json)
+static int topo(struct model *m, const struct args *args, struct output *out)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "dot", no_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool all = false, dot = false;
+	bool all = args->opt['a'], dot = args->opt['d'];
 	struct dev **ep;
-	int c, i, n = 0;
+	int i, n = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': all = true; break;
-		case 'd': dot = true; break;
-		case 'j': json = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc || (dot && json)) {
+	if (dot && out->json) {
 		usage(stderr);
 		return 2;
 	}
@@ -213,8 +194,8 @@ int cmd_topo(struct model *m, int argc, char **argv, bool json)
 			ep[n++] = &m->devs[i];
 	if (dot)
 		print_dot(m, ep, n);
-	else if (json)
-		print_json_topo(m, ep, n);
+	else if (out->json)
+		out->doc = topo_json(m, ep, n);
 	else if (!n)
 		printf("no %sPCI endpoints%s\n", all ? "" : "storage, network, display or accelerator ",
 		       all ? "" : " (--all shows every endpoint)");
@@ -223,3 +204,8 @@ int cmd_topo(struct model *m, int argc, char **argv, bool json)
 	free(ep);
 	return 0;
 }
+
+const struct cmd cmd_topo = {
+	"topo", "matrix of PCI endpoints: link class and P2P verdict per pair", usage, topo,
+	.opts = { { "all", no_argument, NULL, 'a' }, { "dot", no_argument, NULL, 'd' } },
+};

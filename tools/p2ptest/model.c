@@ -110,7 +110,7 @@ static int fixture_extras(struct model *m)
 	char line[512];
 
 	if (!f) {
-		fprintf(stderr, "%s: cannot open %s: %s\n", prog, m->fixture, strerror(errno));
+		warn("cannot open %s: %s", m->fixture, strerror(errno));
 		return -1;
 	}
 	copy_str(m->host.iommu, sizeof(m->host.iommu), "unknown");
@@ -252,7 +252,7 @@ int model_load(struct model *m, const char *fixture, bool numeric)
 	m->pacc->numeric_ids = numeric;
 	if (fixture) {
 		if (access(fixture, R_OK)) {
-			fprintf(stderr, "%s: cannot read %s: %s\n", prog, fixture, strerror(errno));
+			warn("cannot read %s: %s", fixture, strerror(errno));
 			return -1;
 		}
 		m->pacc->method = PCI_ACCESS_DUMP;

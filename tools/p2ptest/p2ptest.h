@@ -11,6 +11,7 @@
 #ifndef P2PTEST_H
 #define P2PTEST_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@
 #include <pci/pci.h>
 
 #define NAME_LEN	16	/* "dddd:bb:dd.f" */
+
+/* The ACS controls that send peer-to-peer TLPs up to the root complex. */
+#define ACS_REDIRECT	(PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_EGRESS)
 
 /* Verdicts, as the kernel names them. */
 enum verdict { V_BUS_ADDR, V_THRU_HOST_BRIDGE, V_NOT_SUPPORTED };
@@ -93,6 +97,7 @@ void route_decide(struct model *m, struct dev *a, struct dev *b, struct route *r
 const char *verdict_name(enum verdict v);
 const char *link_name(enum link l);
 bool host_bridge_allowed(struct model *m, struct dev *hb, bool same);
+bool acs_redirects(const struct dev *d);
 void acs_decode(uint16_t bits, char *buf, size_t len);
 const char *pcie_type_name(int type);
 
@@ -100,16 +105,53 @@ const char *pcie_type_name(int type);
 int kernel_explain(const char *a, const char *b, char *buf, size_t len);
 const char *kernel_field(const char *explanation, const char *key, char *buf, size_t len);
 
-/* commands */
-int cmd_topo(struct model *m, int argc, char **argv, bool json);
-int cmd_explain(struct model *m, int argc, char **argv, bool json);
-int cmd_audit(struct model *m, int argc, char **argv, bool json);
-int cmd_capture(struct model *m, int argc, char **argv, bool json);
-int cmd_bench(struct model *m, int argc, char **argv, bool json);
-int cmd_run(struct model *m, int argc, char **argv, bool json);
+/*
+ * The output mode, which main() alone decides: --json, before the command
+ * or after it. In JSON mode stdout holds one JSON document and nothing
+ * else: the command's @doc, which main() prints (none when the command
+ * failed before it had a result: then stdout stays empty). Commands print
+ * their text only in text mode; progress goes to @text.
+ */
+struct output {
+	bool json;
+	FILE *text;			/* lines for people: stdout, stderr in JSON mode */
+	struct json_object *doc;	/* the result as JSON; main() prints and puts it */
+};
 
-/* main.c */
-void print_json(struct json_object *o);
+/* A command's options and operands, as main() parsed them. */
+struct args {
+	const char *opt[128];		/* by option letter: its argument, "" for a flag */
+	char **argv;			/* the operands, cmd.nargs of them */
+};
+
+#define CMD_OPTS	8		/* a command's own options, at most */
+
+/*
+ * A command. main() parses its options: its own from @opts (letters other
+ * than 'h' and 'j': --help is every command's, --json every one's but a
+ * @text_only one's), then checks that @nargs operands are left, then calls
+ * @run. @run returns the exit status: 0, 1 on an error, 2 on bad usage, or
+ * its own.
+ */
+struct cmd {
+	const char *name;
+	const char *what;		/* a line of the program's usage */
+	void (*usage)(FILE *f);
+	int (*run)(struct model *m, const struct args *args, struct output *out);
+	struct option opts[CMD_OPTS];
+	const char *shortopts;
+	int nargs;
+	bool text_only;			/* no JSON form */
+};
+
+extern const struct cmd cmd_topo, cmd_explain, cmd_audit, cmd_capture, cmd_run, cmd_bench;
+
+/* common.c */
 extern const char *prog;
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void need_root(struct model *m, const char *what);
+const char *json_str(struct json_object *o, const char *key);
+bool json_flag(struct json_object *o, const char *key);
 
 #endif /* P2PTEST_H */

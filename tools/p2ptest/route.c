@@ -10,8 +10,6 @@
 
 #include "p2ptest.h"
 
-#define ACS_REDIRECT	(PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_EGRESS)
-
 /* 6.1's built-in host-bridge allow-list: vendor, device, same host bridge only. */
 static const struct {
 	uint16_t vendor, device;
@@ -105,7 +103,8 @@ bool host_bridge_allowed(struct model *m, struct dev *hb, bool same)
 	return in_list(m->host.allowlist, hb->vendor, hb->device);
 }
 
-static bool redirects(const struct dev *d)
+/* @d has ACS redirect enabled. */
+bool acs_redirects(const struct dev *d)
 {
 	return d->acs_pos && (d->acs_ctrl & ACS_REDIRECT);
 }
@@ -114,7 +113,7 @@ static void add_hop(struct route *r, struct dev *d, bool counts)
 {
 	if (r->npath < (int)(sizeof(r->path) / sizeof(r->path[0])))
 		r->path[r->npath++] = d;
-	if (counts && redirects(d)) {
+	if (counts && acs_redirects(d)) {
 		r->redirected = true;
 		r->redirecting[r->nredir++] = d;
 	}
