@@ -40,16 +40,11 @@
  *   p2ptest_races --unload PROVIDER-BDF BAR
  */
 #include <dirent.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <linux/userfaultfd.h>
 
+#include "p2ptest_park.h"
 #include "p2ptest_util.h"
 
 #define SYSPCI		"/sys/bus/pci"
@@ -107,120 +102,6 @@ static int open_fds(void)
 	return n;
 }
 
-/* A page that parks whoever touches it until park_release(). */
-struct park {
-	int uffd;
-	void *page;
-};
-
-static int park_init(struct park *p)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-
-	p->uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (p->uffd < 0 || ioctl(p->uffd, UFFDIO_API, &api))
-		return -errno;
-	p->page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->page == MAP_FAILED)
-		return -errno;
-	reg.range.start = (uintptr_t)p->page;
-	reg.range.len = PAGE;
-	return ioctl(p->uffd, UFFDIO_REGISTER, &reg) ? -errno : 0;
-}
-
-/* Wait until a thread faults on the page: it is parked in the kernel. */
-static int park_wait(struct park *p)
-{
-	struct uffd_msg msg;
-
-	if (read(p->uffd, &msg, sizeof(msg)) != sizeof(msg))
-		return -errno;
-	return msg.event == UFFD_EVENT_PAGEFAULT ? 0 : -EPROTO;
-}
-
-/* Fill the page with @data and let the parked thread go on. */
-static int park_release(struct park *p, const void *data, size_t len)
-{
-	static char src[PAGE];
-	struct uffdio_copy copy = {
-		.dst = (uintptr_t)p->page, .src = (uintptr_t)src, .len = PAGE,
-	};
-
-	memset(src, 0, sizeof(src));
-	memcpy(src, data, len);
-	return ioctl(p->uffd, UFFDIO_COPY, &copy) ? -errno : 0;
-}
-
-static void park_fini(struct park *p)
-{
-	munmap(p->page, PAGE);
-	close(p->uffd);
-}
-
-/* An ioctl run by a thread of its own. */
-struct call {
-	pthread_t thread;
-	int fd;
-	unsigned long cmd;
-	void *arg;
-	int ret, err;
-	pid_t tid;
-	atomic_bool done;
-};
-
-static void *call_thread(void *arg)
-{
-	struct call *c = arg;
-
-	c->tid = (pid_t)syscall(SYS_gettid);
-	c->ret = ioctl(c->fd, c->cmd, c->arg);
-	c->err = errno;
-	atomic_store(&c->done, true);
-	return NULL;
-}
-
-static void call_start(struct call *c, int fd, unsigned long cmd, void *arg)
-{
-	c->fd = fd;
-	c->cmd = cmd;
-	c->arg = arg;
-	c->tid = 0;
-	atomic_store(&c->done, false);
-	pthread_create(&c->thread, NULL, call_thread, c);
-}
-
-/* The scheduler state of thread @tid: 'R', 'S', 'D', ... */
-static char thread_state(pid_t tid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	f = fopen(path, "r");
-	if (!f)
-		return '?';
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	return p && p[1] == ' ' ? p[2] : '?';
-}
-
-/*
- * Wait until @c has returned or sleeps uninterruptibly (on a lock in the
- * kernel): whichever happens first tells whether it waited for the other
- * operation. Returns true if it blocked.
- */
-static bool call_blocks(struct call *c)
-{
-	for (;;) {
-		if (atomic_load(&c->done))
-			return false;
-		if (c->tid && thread_state(c->tid) == 'D')
-			return true;
-		usleep(1000);
-	}
-}
-
 /*
  * EXPORT one page of the provider, parked while reading its range until
  * @during (0 or -errno) has run. The ioctl's result in *@c; returns
@@ -230,7 +111,7 @@ static int parked_export(int ctl, int (*during)(void), struct p2ptest_export *e,
 			 struct call *c)
 {
 	struct p2ptest_range r = { .offset = 0, .length = PAGE };
-	struct park p;
+	struct park p = { .uffd = -1 };
 	int err;
 
 	*e = (struct p2ptest_export){ .provider = provider, .bar = bar, .nr_ranges = 1 };
@@ -334,7 +215,7 @@ static void transfer_vs_unimport(int ctl)
 	struct p2ptest_transfer t = { .direction = P2PTEST_TO_BUFFER, .length = sizeof(data) };
 	struct p2ptest_handle h;
 	struct call tc, uc;
-	struct park p;
+	struct park p = { .uffd = -1 };
 	bool blocked;
 	int fd, err;
 

@@ -25,6 +25,15 @@
  *   revoke-reset        VFIO_DEVICE_RESET revokes and restores it: the
  *                       import is unmapped (behind an IOMMU, edu's page
  *                       table loses its entries) and maps again;
+ *   export-vs-decode    an export parked (on a userfaultfd page) while
+ *                       it reads its ranges, across decode turned off
+ *                       through VFIO, starts revoked (import: ENODEV) and
+ *                       is restored when decode comes back;
+ *   revoke-waits-for-transfer  decode turned off through VFIO while edu's
+ *                       DMA into the buffer runs returns only once the DMA
+ *                       is over: the data is in the BAR (a DMA let run past
+ *                       the revoke would hit a BAR that no longer decodes,
+ *                       or behind an IOMMU an unmapped address);
  *   revoke-close        closing the device revokes it for good, and the
  *                       buffer is freed once its last user lets go.
  */
@@ -37,6 +46,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "p2ptest_park.h"
 #include "p2ptest_util.h"
 
 #define PAGE		4096u
@@ -288,6 +298,125 @@ static const char *expect_revoked(uint32_t handle)
 	return why;
 }
 
+static void unimport(uint32_t handle)
+{
+	struct p2ptest_handle h = { .handle = handle };
+
+	ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
+}
+
+/*
+ * Export the two ranges with the ranges array on a parked page, turn
+ * decode off through VFIO while the export waits for it, then let it go.
+ */
+static const char *export_vs_decode(void)
+{
+	static char why[128];
+	struct feature_head {
+		struct vfio_device_feature f;
+		struct vfio_device_feature_dma_buf d;
+	} *arg;
+	struct park p = { .uffd = -1 };
+	uint32_t handle;
+	struct call c;
+	int err, ret;
+
+	err = park_init(&p);
+	if (err)
+		return snprintf(why, sizeof(why), "userfaultfd: %s", strerror(-err)), why;
+	/* The header ends where the parked page, the ranges, begins. */
+	arg = (void *)((char *)p.page - sizeof(*arg));
+	*arg = (struct feature_head){
+		.f = { .argsz = FULL, .flags = GET },
+		.d = { .region_index = bar, .open_flags = O_RDWR | O_CLOEXEC, .nr_ranges = 2 },
+	};
+	call_start(&c, dev_fd, VFIO_DEVICE_FEATURE, arg);
+	err = park_wait(&p);
+	if (!err && set_decode(false))
+		err = -EIO;
+	park_release(&p, two, sizeof(two));
+	pthread_join(c.thread, NULL);
+	park_fini(&p);
+	if (err || c.ret < 0) {
+		set_decode(true);
+		if (c.ret >= 0)
+			close(c.ret);
+		return snprintf(why, sizeof(why), "%s: %s", err ? "parking" : "the export",
+				strerror(err ? -err : c.err)), why;
+	}
+	ret = import(c.ret, &handle, why, sizeof(why));
+	if (!ret)
+		unimport(handle);
+	if (ret != -ENODEV) {
+		set_decode(true);
+		close(c.ret);
+		return snprintf(why, sizeof(why),
+				"an import of a buffer made while decode was off: %s, want ENODEV",
+				ret ? strerror(-ret) : "succeeded"), why;
+	}
+	why[0] = 0;
+	if (set_decode(true))
+		snprintf(why, sizeof(why), "turning decode on failed");
+	else if (!import(c.ret, &handle, why, sizeof(why))) {
+		const char *r = round_trip(handle, 4);
+
+		if (r)
+			snprintf(why, sizeof(why), "restored: %s", r);
+		unimport(handle);
+	}
+	close(c.ret);
+	return why[0] ? why : NULL;
+}
+
+/*
+ * edu writes into the buffer (a DMA of about 100 ms under QEMU) while
+ * another thread turns decode off through VFIO: the revoke must wait for
+ * the transfer, which holds the buffer's reservation lock, so the data is
+ * in the BAR once decode is back.
+ */
+static const char *revoke_waits_for_transfer(uint32_t handle)
+{
+	static uint8_t out[1024];
+	static char why[128];
+	struct p2ptest_transfer t = {
+		.handle = handle, .direction = P2PTEST_TO_BUFFER, .length = sizeof(out),
+		.data = (uint64_t)(uintptr_t)out,
+	};
+	uint8_t in[sizeof(out)];
+	const char *revoked;
+	bool in_dma;
+	size_t i;
+	struct call c;
+
+	for (i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 5 + 3);
+	call_start(&c, ctl, P2PTEST_IOC_TRANSFER, &t);
+	/* Asleep uninterruptibly: edu's DMA is running, the lock held. */
+	in_dma = call_blocks(&c);
+	if (set_decode(false))
+		snprintf(why, sizeof(why), "turning decode off failed");
+	else
+		why[0] = 0;
+	pthread_join(c.thread, NULL);
+	revoked = why[0] ? NULL : expect_revoked(handle);
+	if (!why[0] && !in_dma)
+		snprintf(why, sizeof(why), "the transfer ended before it was seen in its DMA");
+	else if (!why[0] && c.ret)
+		snprintf(why, sizeof(why), "the transfer: %s", strerror(c.err));
+	else if (!why[0] && revoked)
+		snprintf(why, sizeof(why), "%s", revoked);
+	if (set_decode(true) && !why[0])
+		snprintf(why, sizeof(why), "turning decode on failed");
+	if (!why[0] && bar_io(false, 0, in, sizeof(in)))
+		snprintf(why, sizeof(why), "reading the BAR through VFIO failed");
+	for (i = 0; !why[0] && i < sizeof(in); i++)
+		if (in[i] != out[i])
+			snprintf(why, sizeof(why),
+				 "buffer byte %#zx in the BAR: %#x, edu wrote %#x: the revoke did not wait for the DMA",
+				 i, in[i], out[i]);
+	return why[0] ? why : NULL;
+}
+
 static int open_device(const char *bdf)
 {
 	char path[PATH_MAX], link[PATH_MAX];
@@ -390,6 +519,8 @@ int main(int argc, char **argv)
 		r = round_trip(handle, 3);
 	}
 	result("revoke-reset", r);
+	result("export-vs-decode", export_vs_decode());
+	result("revoke-waits-for-transfer", revoke_waits_for_transfer(handle));
 
 	close(dev_fd);
 	r = expect_revoked(handle);

@@ -1,21 +1,45 @@
 # shellcheck shell=sh
-# VFIO plan: ivshmem bound to vfio-pci exports ranges of its BAR 2 with
+# VFIO plan: a device bound to vfio-pci exports ranges of a BAR with
 # VFIO_DEVICE_FEATURE_DMA_BUF; /dev/p2ptest imports the buffer for edu,
 # whose DMA engine writes and reads it (tests/uapi/vfio_dmabuf.c says what
-# each case asserts). edu and ivshmem sit on different root ports: q35's
-# host bridge is allow-listed first.
+# each case asserts). Two exporters: ivshmem's BAR 2, plain memory on its
+# own root port, and the first NVMe's controller memory buffer (QEMU puts
+# the CMB in BAR 2), behind the switch. edu sits on another root port:
+# q35's host bridge is allow-listed first.
 T=${P2P_ROOT#/host}/build/tools
 
 ivshmem=$(devs_of 0x1af4:0x1110)
+nvme=$(devs_of 0x1b36:0x0010 | head -n1)
 edu=$(devs_of 0x1234:0x11e8)
+
+# to_vfio NAME BDF: bind BDF to vfio-pci, away from its driver if it has one.
+to_vfio() {
+	step "bind-vfio-pci-$1" sh -c "
+		[ ! -e /sys/bus/pci/devices/$2/driver ] ||
+			echo $2 >/sys/bus/pci/devices/$2/driver/unbind
+		echo vfio-pci >/sys/bus/pci/devices/$2/driver_override
+		echo $2 >/sys/bus/pci/drivers/vfio-pci/bind"
+}
+
+# The device file's close revoked the buffer for good and freed it with
+# its last user; vfio-pci lets the device go.
+from_vfio() {
+	step "unbind-vfio-pci-$1" sh -c "
+		echo $2 >/sys/bus/pci/drivers/vfio-pci/unbind
+		echo >/sys/bus/pci/devices/$2/driver_override"
+}
 
 step load-p2ptest load_p2ptest
 echo p2ptest >"/sys/bus/pci/devices/$edu/driver_override"
 echo "$edu" >/sys/bus/pci/drivers/p2ptest/bind
-echo vfio-pci >"/sys/bus/pci/devices/$ivshmem/driver_override"
-step bind-vfio-pci sh -c "echo $ivshmem >/sys/bus/pci/drivers/vfio-pci/bind"
 step allowlist-q35 sh -c "echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist"
+
+to_vfio ivshmem "$ivshmem"
 cases vfio "$T/vfio_dmabuf" "$ivshmem" 2 "$edu"
-# The device file's close revoked the buffer for good and freed it with
-# its last user; vfio-pci lets the device go.
-step unbind-vfio-pci sh -c "echo $ivshmem >/sys/bus/pci/drivers/vfio-pci/unbind"
+from_vfio ivshmem "$ivshmem"
+
+to_vfio nvme "$nvme"
+cases vfio-nvme-cmb "$T/vfio_dmabuf" "$nvme" 2 "$edu"
+from_vfio nvme "$nvme"
+# The controller goes back to nvme and its namespace comes back.
+step nvme-rebound sh -c "echo $nvme >/sys/bus/pci/drivers/nvme/bind"
