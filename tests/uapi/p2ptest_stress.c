@@ -5,9 +5,13 @@
  *
  *   - two importers on the shared file, each importing the shared buffer,
  *     having the client DMA its own seeded page into it and back, and
- *     unimporting, until ROUNDS rounds got through (at most 100 x ROUNDS
- *     tries) and, when UNTIL-FILE is given, that file exists; both passes
- *     succeeding means every byte came back;
+ *     unimporting, until each got ROUNDS verified rounds through and, when
+ *     UNTIL-FILE is given, that file exists; both passes succeeding means
+ *     every byte came back. However many imports are refused meanwhile,
+ *     they go on: how many get through depends on how fast the host runs
+ *     the guest (3 of 1600 on a busy host, 30 of 700 on an idle one, when
+ *     tries were bounded), not on the kernel; a kernel that never lets one
+ *     through hangs the run, and the VM's timeout fails it;
  *   - a revoker, revoking and restoring the shared buffer;
  *   - two exporters, exporting other pages of the same BAR, writing and
  *     reading them through mmap, closing them;
@@ -125,18 +129,13 @@ static bool refusal(int err)
 
 static void *importer(void *arg)
 {
-	int id = (int)(intptr_t)arg, ctl = shared_ctl, r, tries, i;
+	int id = (int)(intptr_t)arg, ctl = shared_ctl, r, i;
 	unsigned char out[CHUNK], in[CHUNK];
 	char who[16];
 
 	snprintf(who, sizeof(who), "importer%d", id);
-	/*
-	 * ROUNDS verified rounds, or give up after a hundred times as many
-	 * tries (a refused import is one: 20 ms); then on until UNTIL-FILE
-	 * exists.
-	 */
-	for (r = 0, tries = 0; !atomic_load(&failed) &&
-	     (r < rounds ? tries < rounds * 100 : !until_met()); tries++) {
+	/* ROUNDS verified rounds, however many tries; then on until UNTIL-FILE. */
+	for (r = 0; !atomic_load(&failed) && (r < rounds || !until_met());) {
 		struct p2ptest_import imp = { .dmabuf_fd = shared_fd, .client = client };
 		struct p2ptest_handle h;
 		int a, b;
@@ -419,8 +418,9 @@ int main(int argc, char **argv)
 		       client_bdf, ptes_before);
 		atomic_store(&failed, 1);
 	}
-	if (atomic_load(&verified) < 2) {
-		printf("not ok stress: fewer than two transfer rounds got through\n");
+	if (atomic_load(&verified) < 2ul * rounds) {
+		printf("not ok stress: %lu transfer rounds verified, want %lu\n",
+		       atomic_load(&verified), 2ul * rounds);
 		atomic_store(&failed, 1);
 	}
 	if (!atomic_load(&failed))
