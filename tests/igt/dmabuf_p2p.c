@@ -198,6 +198,15 @@ static void bind_p2ptest(struct dev *d)
 	}
 	igt_assert_f(!err || on_p2ptest(d->bdf), "%s: bind to p2ptest: %s\n", d->bdf,
 		     strerror(-err));
+	/*
+	 * Bound by itself: the driver link appears before p2ptest's probe()
+	 * runs, and until it has returned the device is not p2ptest's yet
+	 * (an import for it: ENODEV; seen on a busy host after a replug). A
+	 * bind takes the device lock that probe() runs under, so it answers
+	 * (EBUSY, already bound) only once probe() is over.
+	 */
+	if (err)
+		igt_assert_eq(sysfs_write("/sys/bus/pci/drivers/p2ptest/bind", d->bdf), -EBUSY);
 }
 
 /* Trust the host bridge above everything, in addition to what was trusted. */
