@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "p2ptest.h"
+#include "p2ptest_client.h"
 
 /* Exit status of explain when the kernel's verdict differs from the tool's. */
 #define EXIT_DISAGREE	3
@@ -78,8 +79,7 @@ static struct json_object *fixes_of(struct model *m, const struct route *r)
 			snprintf(id, sizeof(id), "%04x:%04x", r->hb[i]->vendor, r->hb[i]->device);
 			if (m->host.allowlist_known)
 				add_fix(fixes, "trust the host bridge (only if it forwards P2P): "
-					"echo %s > /sys/module/p2pdma/parameters/host_bridge_allowlist",
-					id, 0);
+					"echo %s > " P2PTEST_ALLOWLIST, id, 0);
 			else
 				add_fix(fixes, "trust the host bridge (only if it forwards P2P, and "
 					"with a kernel that has the knob): p2pdma.host_bridge_allowlist=%s",
@@ -162,12 +162,12 @@ static struct json_object *explain_json(struct model *m, struct dev *a, struct d
 
 	/* The kernel's own verdict, when it publishes one. */
 	*status = 0;
-	ret = m->fixture ? -ENODEV : kernel_explain(a->name, b->name, buf, sizeof(buf));
-	if (!ret && kernel_field(buf, "verdict", v, sizeof(v))) {
+	ret = m->fixture ? -ENODEV : p2ptest_explain(a->name, b->name, buf, sizeof(buf));
+	if (!ret && p2ptest_explain_field(buf, "verdict", v, sizeof(v))) {
 		bool agree = !strcmp(v, verdict_name(r.verdict));
 
 		json_object_object_add(k, "verdict", json_object_new_string(v));
-		if (kernel_field(buf, "distance", v, sizeof(v)))
+		if (p2ptest_explain_field(buf, "distance", v, sizeof(v)))
 			json_object_object_add(k, "distance", json_object_new_int(atoi(v)));
 		agree = agree && atoi(v) == r.distance;
 		json_object_object_add(k, "agrees", json_object_new_boolean(agree));
@@ -177,7 +177,7 @@ static struct json_object *explain_json(struct model *m, struct dev *a, struct d
 		json_object_object_add(k, "verdict", NULL);
 		json_object_object_add(k, "why", json_object_new_string(
 			m->fixture ? "a capture: no running kernel" :
-			ret == -ENOENT ? "the kernel publishes no verdicts (no /sys/kernel/debug/p2pdma/explain)" :
+			ret == -ENOENT ? "the kernel publishes no verdicts (no " P2PTEST_EXPLAIN ")" :
 			ret == -EACCES ? "not allowed to read /sys/kernel/debug (root needed)" :
 			strerror(-ret)));
 	}

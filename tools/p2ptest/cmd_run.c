@@ -24,13 +24,12 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include <linux/p2ptest.h>
 #include <linux/udmabuf.h>
 
 #include "p2ptest.h"
+#include "p2ptest_client.h"
 
 #define EXIT_NO_P2P	77
-#define DEV_P2PTEST	"/dev/p2ptest"
 
 struct run {
 	struct dev *provider, *client;
@@ -101,99 +100,45 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Write @val to the sysfs file @dir/@name. */
-static int sysfs_write(const char *dir, const char *name, const char *val)
-{
-	char path[256];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	if (fd >= 0)
-		close(fd);
-	return ret;
-}
-
 /* Bind @d to the p2ptest driver, taking it from another only if allowed. */
 static int bind_p2ptest(struct run *r, struct dev *d)
 {
-	char dir[128], link[256], drv[256] = "";
-	ssize_t n;
-	int ret;
+	char old[64];
+	int ret = p2ptest_pci_bind(d->name, "p2ptest", r->rebind, old, sizeof(old));
 
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", d->name);
-	snprintf(link, sizeof(link), "%s/driver", dir);
-	n = readlink(link, drv, sizeof(drv) - 1);
-	if (n > 0) {
-		drv[n] = '\0';
-		if (!strcmp(strrchr(drv, '/') + 1, "p2ptest"))
-			return 0;
-		if (!r->rebind) {
-			warn("%s is bound to %s; pass --bind to hand it to p2ptest (its driver "
-			     "stops using it)", d->name, strrchr(drv, '/') + 1);
-			return -EBUSY;
-		}
-		ret = sysfs_write(dir, "driver/unbind", d->name);
-		if (ret)
-			return ret;
-	}
-	ret = sysfs_write(dir, "driver_override", "p2ptest");
-	if (!ret)
-		ret = sysfs_write("/sys/bus/pci/drivers/p2ptest", "bind", d->name);
-	if (ret)
+	if (ret == -EBUSY && !r->rebind && old[0])
+		warn("%s is bound to %s; pass --bind to hand it to p2ptest (its driver "
+		     "stops using it)", d->name, old);
+	else if (ret)
 		warn("cannot bind %s to p2ptest: %s", d->name, strerror(-ret));
 	return ret;
 }
 
 static struct p2ptest_pci_addr addr_of(const struct dev *d)
 {
-	struct p2ptest_pci_addr a = {
-		.domain = (uint32_t)d->pd->domain, .bus = d->pd->bus,
-		.devfn = (uint8_t)(d->pd->dev << 3 | d->pd->func),
-	};
-
-	return a;
-}
-
-/* The largest memory BAR of @d, or -1. */
-static int largest_bar(const struct dev *d)
-{
-	int bar, best = -1;
-
-	for (bar = 0; bar < 6; bar++)
-		if (!(d->pd->base_addr[bar] & PCI_BASE_ADDRESS_SPACE_IO) && d->pd->size[bar] &&
-		    (best < 0 || d->pd->size[bar] > d->pd->size[best]))
-			best = bar;
-	return best;
+	return P2PTEST_PCI_ADDR(d->pd->domain, d->pd->bus, d->pd->dev, d->pd->func);
 }
 
 static int import(struct run *r, int dmabuf_fd, struct p2ptest_import *imp)
 {
-	memset(imp, 0, sizeof(*imp));
-	imp->dmabuf_fd = dmabuf_fd;
-	imp->client = addr_of(r->client);
-	return ioctl(r->ctl, P2PTEST_IOC_IMPORT, imp) ? -errno : 0;
+	struct p2ptest_pci_addr client = addr_of(r->client);
+
+	return __p2ptest_import(r->ctl, dmabuf_fd, &client, imp);
 }
 
 /* DMA [0, size) of an import chunk by chunk: into it from @src, or out to @dst. */
 static int dma_all(struct run *r, uint32_t handle, bool to_buffer, uint8_t *data)
 {
 	uint64_t off;
+	int ret;
 
 	for (off = 0; off < r->size; off += P2PTEST_MAX_TRANSFER) {
-		struct p2ptest_transfer t = {
-			.handle = handle,
-			.direction = to_buffer ? P2PTEST_TO_BUFFER : P2PTEST_FROM_BUFFER,
-			.offset = off,
-			.length = r->size - off < P2PTEST_MAX_TRANSFER ? r->size - off :
-				  P2PTEST_MAX_TRANSFER,
-			.data = (uint64_t)(uintptr_t)(data + off),
-		};
-
-		if (ioctl(r->ctl, P2PTEST_IOC_TRANSFER, &t))
-			return -errno;
+		ret = __p2ptest_transfer(r->ctl, handle,
+					 to_buffer ? P2PTEST_TO_BUFFER : P2PTEST_FROM_BUFFER, off,
+					 data + off, r->size - off < P2PTEST_MAX_TRANSFER ?
+					 r->size - off : P2PTEST_MAX_TRANSFER);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -288,7 +233,7 @@ static int run_bounce(struct run *r, uint64_t *bad, double *secs)
 		*bad += verify(r, "client DMA -> RAM -> BAR", r->want, r->got, r->size);
 	munmap(ram, r->size);
 unimport:
-	ioctl(r->ctl, P2PTEST_IOC_UNIMPORT, &(struct p2ptest_handle){ .handle = imp.handle });
+	__p2ptest_unimport(r->ctl, imp.handle);
 out:
 	if (memfd >= 0)
 		close(memfd);
@@ -322,28 +267,26 @@ static struct json_object *result_json(const struct run *r, uint64_t bad, double
 static int run_transfers(struct run *r, struct output *out)
 {
 	struct p2ptest_range range = { .offset = r->offset, .length = r->size };
-	struct p2ptest_export exp = {
-		.provider = addr_of(r->provider), .bar = (uint32_t)r->bar, .nr_ranges = 1,
-		.ranges = (uint64_t)(uintptr_t)&range,
-	};
+	struct p2ptest_pci_addr provider = addr_of(r->provider);
 	double p2p_s = 0, bounce_s = 0;
 	uint64_t bad = 0;
-	int ret;
+	int fd, ret;
 
-	if (ioctl(r->ctl, P2PTEST_IOC_EXPORT, &exp)) {
+	fd = __p2ptest_export(r->ctl, &provider, (uint32_t)r->bar, &range, 1);
+	if (fd < 0) {
 		warn("exporting BAR %d [%#llx, +%#llx) of %s failed: %s", r->bar,
 		     (unsigned long long)r->offset, (unsigned long long)r->size, r->provider->name,
-		     strerror(errno));
+		     strerror(-fd));
 		return 1;
 	}
-	r->bar_map = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, exp.fd, 0);
-	ret = r->bar_map == MAP_FAILED ? -errno : import(r, exp.fd, &r->imp);
+	r->bar_map = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ret = r->bar_map == MAP_FAILED ? -errno : import(r, fd, &r->imp);
 	if (ret) {
 		warn("%s cannot import the buffer: %s%s", r->client->name, strerror(-ret),
 		     ret == -EREMOTEIO ? " (the kernel log says why)" : "");
 		if (r->bar_map != MAP_FAILED)
 			munmap(r->bar_map, r->size);
-		close(exp.fd);
+		close(fd);
 		return ret == -EREMOTEIO ? EXIT_NO_P2P : 1;
 	}
 	fprintf(r->text, "route %s, %u DMA range(s)%s; seed %#llx (repeat with --seed %#llx)\n",
@@ -365,9 +308,9 @@ static int run_transfers(struct run *r, struct output *out)
 			2.0 * r->size * r->iterations / p2p_s / 1e6, (unsigned long long)r->size,
 			bounce_s, r->size / bounce_s / 1e6, (unsigned long long)r->size);
 	out->doc = result_json(r, bad, p2p_s, bounce_s);
-	ioctl(r->ctl, P2PTEST_IOC_UNIMPORT, &(struct p2ptest_handle){ .handle = r->imp.handle });
+	__p2ptest_unimport(r->ctl, r->imp.handle);
 	munmap(r->bar_map, r->size);
-	close(exp.fd);
+	close(fd);
 	return ret ? 1 : bad ? 1 : 0;
 }
 
@@ -427,7 +370,9 @@ static int run(struct model *m, const struct args *args, struct output *out)
 	if (m->fixture || geteuid() != 0)
 		die("run drives devices: it needs root on a live machine");
 	if (r.bar < 0)
-		r.bar = largest_bar(r.provider);
+		r.bar = p2ptest_pci_largest_bar(r.provider->name, NULL);
+	if (r.bar < 0)
+		r.bar = -1;
 
 	route_decide(m, r.provider, r.client, &route);
 	fprintf(r.text, "%s -> %s: %s, distance %d\n", r.provider->name, r.client->name,
@@ -438,10 +383,10 @@ static int run(struct model *m, const struct args *args, struct output *out)
 		return EXIT_NO_P2P;
 	}
 
-	r.ctl = open(DEV_P2PTEST, O_RDWR);
+	r.ctl = p2ptest_open();
 	if (r.ctl < 0)
 		die("cannot open %s: %s (load the p2ptest module: CONFIG_DMABUF_P2PTEST)",
-		    DEV_P2PTEST, strerror(errno));
+		    P2PTEST_DEV, strerror(-r.ctl));
 	r.want = malloc(r.size);
 	r.got = malloc(r.size);
 	ret = !r.want || !r.got || bind_p2ptest(&r, r.provider) || bind_p2ptest(&r, r.client);

@@ -14,20 +14,7 @@
 #include <sys/utsname.h>
 
 #include "p2ptest.h"
-
-/* Read a one-line sysfs or procfs file into @buf; "" if it cannot be read. */
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
+#include "p2ptest_client.h"
 
 /* Copy @src (NULL: "") into @dst of @len bytes, cut to fit. */
 static void copy_str(char *dst, size_t len, const char *src)
@@ -54,7 +41,7 @@ static void live_iommu(struct host_info *h)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type", e->d_name);
-		read_line(path, type, sizeof(type));
+		p2ptest_sysfs_read(path, type, sizeof(type));	/* "" if unreadable */
 		if (!strcmp(type, "identity"))
 			identity = true;
 		else if (!strncmp(type, "DMA", 3))
@@ -77,10 +64,8 @@ static void live_host(struct host_info *h)
 
 	live_iommu(h);
 	h->root = geteuid() == 0;
-	h->allowlist_known = access("/sys/module/p2pdma/parameters/host_bridge_allowlist",
-				    F_OK) == 0;
-	read_line("/sys/module/p2pdma/parameters/host_bridge_allowlist", h->allowlist,
-		  sizeof(h->allowlist));
+	h->allowlist_known = access(P2PTEST_ALLOWLIST, F_OK) == 0;
+	p2ptest_allowlist_get(h->allowlist, sizeof(h->allowlist));
 	while (f && fgets(line, sizeof(line), f)) {
 		char *v = strchr(line, ':');
 
@@ -174,8 +159,8 @@ static void fill_dev(struct model *m, struct dev *d, struct pci_dev *pd)
 	pci_fill_info(pd, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT |
 		      PCI_FILL_BASES | PCI_FILL_SIZES | PCI_FILL_CAPS | PCI_FILL_EXT_CAPS | live);
 	d->pd = pd;
-	snprintf(d->name, sizeof(d->name), "%04x:%02x:%02x.%d", pd->domain, pd->bus,
-		 pd->dev, pd->func);
+	p2ptest_format_bdf(&P2PTEST_PCI_ADDR(pd->domain, pd->bus, pd->dev, pd->func), d->name,
+			   sizeof(d->name));
 	d->vendor = pd->vendor_id;
 	d->device = pd->device_id;
 	d->class = (uint32_t)pd->device_class << 8 | pd->prog_if;
@@ -209,7 +194,7 @@ static void fill_dev(struct model *m, struct dev *d, struct pci_dev *pd)
 		if (d->iommu_group[0]) {
 			snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type",
 				 d->iommu_group);
-			read_line(path, d->iommu_type, sizeof(d->iommu_type));
+			p2ptest_sysfs_read(path, d->iommu_type, sizeof(d->iommu_type));
 		}
 	}
 }

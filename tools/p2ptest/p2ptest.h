@@ -101,10 +101,6 @@ bool acs_redirects(const struct dev *d);
 void acs_decode(uint16_t bits, char *buf, size_t len);
 const char *pcie_type_name(int type);
 
-/* kernel.c: what the running kernel publishes */
-int kernel_explain(const char *a, const char *b, char *buf, size_t len);
-const char *kernel_field(const char *explanation, const char *key, char *buf, size_t len);
-
 /*
  * The output mode, which main() alone decides: --json, before the command
  * or after it. In JSON mode stdout holds one JSON document and nothing
