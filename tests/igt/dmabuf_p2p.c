@@ -34,16 +34,14 @@
 #include <linux/p2ptest.h>
 
 #include "igt.h"
-#include "p2ptest_util.h"
+#include "p2ptest_igt.h"
 
-#define SYSPCI		"/sys/bus/pci/devices"
-#define ALLOWLIST	"/sys/module/p2pdma/parameters/host_bridge_allowlist"
-#define EXPLAIN		"/sys/kernel/debug/p2pdma/explain"
+#define SYSPCI		P2PTEST_SYSFS_PCI "/devices"
 #define BUF_SIZE	8192
 #define XFER		P2PTEST_MAX_TRANSFER
 
 struct dev {
-	char bdf[16];
+	char bdf[P2PTEST_BDF_LEN];
 	struct p2ptest_pci_addr addr;
 	int bar;
 	uint64_t bar_size;
@@ -56,100 +54,36 @@ static char saved_allowlist[512];
 
 /* sysfs */
 
-static int sysfs_read(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static bool dev_present(const char *bdf)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), SYSPCI "/%s", bdf);
-	return access(path, F_OK) == 0;
-}
-
-static void set_addr(struct dev *d)
-{
-	igt_assert_f(!parse_bdf(d->bdf, &d->addr), "bad PCI address %s\n", d->bdf);
-}
-
-/* The largest memory BAR of @d, from its sysfs "resource" file. */
+/* The largest memory BAR of @d. */
 static void find_bar(struct dev *d)
 {
-	char path[128], line[128];
-	unsigned long long start, end, flags;
-	FILE *f;
-	int bar = 0;
-
-	snprintf(path, sizeof(path), SYSPCI "/%s/resource", d->bdf);
-	f = fopen(path, "r");
-	igt_assert_f(f, "%s: %s\n", path, strerror(errno));
-	d->bar = -1;
-	d->bar_size = 0;
-	while (bar < 6 && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) == 3 &&
-		    (flags & 0x200) && end > start && end - start + 1 > d->bar_size) {
-			d->bar = bar;
-			d->bar_size = end - start + 1;
-		}
-		bar++;
-	}
-	fclose(f);
-	igt_assert_f(d->bar >= 0, "%s has no memory BAR\n", d->bdf);
+	d->bar = p2ptest_pci_largest_bar(d->bdf, &d->bar_size);
+	igt_assert_f(d->bar >= 0, "%s has no memory BAR: %s\n", d->bdf, strerror(-d->bar));
 }
 
 /* The @index-th device (sorted by name) with @id "0xVVVV:0xDDDD", or @env's. */
 static bool find_dev(const char *env, const char *id, int index, struct dev *d)
 {
 	struct dirent **names;
-	char path[300], vendor[16], device[16], both[40];
+	char vendor[16], device[16], both[40];
 	int n, i, found = 0;
 
 	if (env && getenv(env)) {
 		snprintf(d->bdf, sizeof(d->bdf), "%s", getenv(env));
-		return dev_present(d->bdf);
+		return p2ptest_pci_exists(d->bdf);
 	}
 	n = scandir(SYSPCI, &names, NULL, alphasort);
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), SYSPCI "/%s/vendor", names[i]->d_name);
-		if (!sysfs_read(path, vendor, sizeof(vendor))) {
-			snprintf(path, sizeof(path), SYSPCI "/%s/device", names[i]->d_name);
-			if (!sysfs_read(path, device, sizeof(device))) {
-				snprintf(both, sizeof(both), "%s:%s", vendor, device);
-				if (!strcmp(both, id) && found++ == index)
-					snprintf(d->bdf, sizeof(d->bdf), "%.15s", names[i]->d_name);
-			}
+		if (!p2ptest_pci_read(names[i]->d_name, "vendor", vendor, sizeof(vendor)) &&
+		    !p2ptest_pci_read(names[i]->d_name, "device", device, sizeof(device))) {
+			snprintf(both, sizeof(both), "%s:%s", vendor, device);
+			if (!strcmp(both, id) && found++ == index)
+				snprintf(d->bdf, sizeof(d->bdf), "%.15s", names[i]->d_name);
 		}
 		free(names[i]);
 	}
 	free(names);
 	return found > index;
-}
-
-/* Whether @bdf is bound to the p2ptest driver. */
-static bool on_p2ptest(const char *bdf)
-{
-	char path[160], link[256];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), SYSPCI "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n <= 0)
-		return false;
-	link[n] = '\0';
-	return !strcmp(strrchr(link, '/') + 1, "p2ptest");
 }
 
 /*
@@ -172,41 +106,21 @@ static double now(void)
 /* Bind @d to the p2ptest driver, taking it from its driver if it has one. */
 static void bind_p2ptest(struct dev *d)
 {
-	char path[160];
 	double end;
 	int err;
 
-	set_addr(d);
+	igt_assert_f(!p2ptest_parse_bdf(d->bdf, &d->addr), "bad PCI address %s\n", d->bdf);
 	find_bar(d);
-	if (on_p2ptest(d->bdf))
-		return;
-	snprintf(path, sizeof(path), SYSPCI "/%s/driver", d->bdf);
-	if (!access(path, F_OK)) {
-		snprintf(path, sizeof(path), SYSPCI "/%s/driver/unbind", d->bdf);
-		igt_assert_eq(sysfs_write(path, d->bdf), 0);
-	}
-	snprintf(path, sizeof(path), SYSPCI "/%s/driver_override", d->bdf);
-	igt_assert_eq(sysfs_write(path, "p2ptest"), 0);
 	/*
 	 * A device just hot-added is in sysfs before the PCI core lets drivers
 	 * match it (bind: ENODEV); it then binds by its override by itself.
 	 */
 	for (end = now() + EVENT_WAIT;; usleep(100000)) {
-		err = sysfs_write("/sys/bus/pci/drivers/p2ptest/bind", d->bdf);
-		if (err != -ENODEV || on_p2ptest(d->bdf) || now() > end)
+		err = p2ptest_pci_bind(d->bdf, "p2ptest", true, NULL, 0);
+		if (err != -ENODEV || now() > end)
 			break;
 	}
-	igt_assert_f(!err || on_p2ptest(d->bdf), "%s: bind to p2ptest: %s\n", d->bdf,
-		     strerror(-err));
-	/*
-	 * Bound by itself: the driver link appears before p2ptest's probe()
-	 * runs, and until it has returned the device is not p2ptest's yet
-	 * (an import for it: ENODEV; seen on a busy host after a replug). A
-	 * bind takes the device lock that probe() runs under, so it answers
-	 * (EBUSY, already bound) only once probe() is over.
-	 */
-	if (err)
-		igt_assert_eq(sysfs_write("/sys/bus/pci/drivers/p2ptest/bind", d->bdf), -EBUSY);
+	igt_assert_f(!err, "%s: bind to p2ptest: %s\n", d->bdf, strerror(-err));
 }
 
 /* Trust the host bridge above everything, in addition to what was trusted. */
@@ -214,33 +128,23 @@ static void allow_host_bridge(void)
 {
 	char vendor[16], device[16], list[600];
 
-	igt_assert_eq(sysfs_read(SYSPCI "/0000:00:00.0/vendor", vendor, sizeof(vendor)), 0);
-	igt_assert_eq(sysfs_read(SYSPCI "/0000:00:00.0/device", device, sizeof(device)), 0);
+	igt_assert_eq(p2ptest_pci_read("0000:00:00.0", "vendor", vendor, sizeof(vendor)), 0);
+	igt_assert_eq(p2ptest_pci_read("0000:00:00.0", "device", device, sizeof(device)), 0);
 	snprintf(list, sizeof(list), "%s%s%s:%s", saved_allowlist,
 		 saved_allowlist[0] ? "," : "", vendor + 2, device + 2);
-	igt_assert_eq(sysfs_write(ALLOWLIST, list), 0);
+	igt_assert_eq(p2ptest_allowlist_set(list), 0);
 }
 
 /* The kernel's verdict for @a's memory and client @b, from debugfs. */
 static void kernel_verdict(const char *a, const char *b, char *verdict, size_t len)
 {
-	char q[64], out[4096], *v;
-	ssize_t n;
-	int fd;
+	char out[4096], v[64];
+	int ret = p2ptest_explain(a, b, out, sizeof(out));
 
-	/* The explanation is read back from the file the query was written to. */
-	snprintf(q, sizeof(q), "%s %s", a, b);
-	fd = open(EXPLAIN, O_RDWR);
-	igt_assert_f(fd >= 0, "%s: %s\n", EXPLAIN, strerror(errno));
-	igt_assert_eq(write(fd, q, strlen(q)), (int)strlen(q));
-	n = pread(fd, out, sizeof(out) - 1, 0);
-	close(fd);
-	igt_assert(n > 0);
-	out[n] = '\0';
-	v = strstr(out, "\nverdict ");
-	igt_assert_f(v, "no verdict line in %s\n", EXPLAIN);
-	v += strlen("\nverdict ");
-	snprintf(verdict, len, "%.*s", (int)strcspn(v, " \n"), v);
+	igt_assert_f(!ret, "%s: %s\n", P2PTEST_EXPLAIN, strerror(-ret));
+	igt_assert_f(p2ptest_explain_field(out, "verdict", v, sizeof(v)),
+		     "no verdict line in %s\n", P2PTEST_EXPLAIN);
+	snprintf(verdict, len, "%.*s", (int)strcspn(v, " "), v);
 }
 
 /* The kernel log since open_kmsg(). */
@@ -306,67 +210,11 @@ static void check(const volatile uint8_t *p, size_t len, uint64_t seed, const ch
 
 /* /dev/p2ptest */
 
-static int export_ranges(const struct dev *d, const struct p2ptest_range *r, uint32_t nr)
-{
-	struct p2ptest_export e = {
-		.provider = d->addr, .bar = (uint32_t)d->bar, .nr_ranges = nr,
-		.ranges = (uint64_t)(uintptr_t)r,
-	};
-
-	if (igt_ioctl(ctl, P2PTEST_IOC_EXPORT, &e))
-		return -errno;
-	return e.fd;
-}
-
 static int export_buf(const struct dev *d, uint64_t off, uint64_t len)
 {
 	struct p2ptest_range r = { .offset = off, .length = len };
-	int fd = export_ranges(d, &r, 1);
 
-	igt_assert_f(fd >= 0, "export of %s BAR %d [%#llx, +%#llx): %s\n", d->bdf, d->bar,
-		     (unsigned long long)off, (unsigned long long)len, strerror(-fd));
-	return fd;
-}
-
-static int import_buf(int fd, const struct dev *d, struct p2ptest_import *imp)
-{
-	memset(imp, 0, sizeof(*imp));
-	imp->dmabuf_fd = fd;
-	imp->client = d->addr;
-	return igt_ioctl(ctl, P2PTEST_IOC_IMPORT, imp) ? -errno : 0;
-}
-
-static uint32_t import_ok(int fd, const struct dev *d)
-{
-	struct p2ptest_import imp;
-	int ret = import_buf(fd, d, &imp);
-
-	igt_assert_f(!ret, "import for %s: %s\n", d->bdf, strerror(-ret));
-	return imp.handle;
-}
-
-static void unimport(uint32_t handle)
-{
-	struct p2ptest_handle h = { .handle = handle };
-
-	do_ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
-}
-
-static int transfer(uint32_t handle, uint32_t dir, uint64_t off, void *data, uint64_t len)
-{
-	struct p2ptest_transfer t = {
-		.handle = handle, .direction = dir, .offset = off, .length = len,
-		.data = (uint64_t)(uintptr_t)data,
-	};
-
-	return igt_ioctl(ctl, P2PTEST_IOC_TRANSFER, &t) ? -errno : 0;
-}
-
-static int revoke_buf(int fd, bool restore)
-{
-	struct p2ptest_revoke r = { .dmabuf_fd = fd, .restore = restore };
-
-	return igt_ioctl(ctl, P2PTEST_IOC_REVOKE, &r) ? -errno : 0;
+	return p2ptest_export(ctl, &d->addr, (uint32_t)d->bar, &r, 1);
 }
 
 static uint8_t *map_buf(int fd, size_t len)
@@ -385,19 +233,14 @@ static uint8_t *map_buf(int fd, size_t len)
 static void dma_both_ways(uint32_t handle, volatile uint8_t *view, uint64_t off, uint64_t seed)
 {
 	static uint8_t data[XFER];
-	int ret;
 
 	fill(data, XFER, seed);
-	ret = transfer(handle, P2PTEST_TO_BUFFER, off, data, XFER);
-	igt_assert_f(!ret, "DMA into the buffer at %#llx: %s\n", (unsigned long long)off,
-		     strerror(-ret));
+	p2ptest_transfer(ctl, handle, P2PTEST_TO_BUFFER, off, data, XFER);
 	check(view + off, XFER, seed, "bytes the client wrote, read by the CPU");
 
 	fill(view + off, XFER, seed + 1);
 	memset(data, 0, sizeof(data));
-	ret = transfer(handle, P2PTEST_FROM_BUFFER, off, data, XFER);
-	igt_assert_f(!ret, "DMA out of the buffer at %#llx: %s\n", (unsigned long long)off,
-		     strerror(-ret));
+	p2ptest_transfer(ctl, handle, P2PTEST_FROM_BUFFER, off, data, XFER);
 	check(data, XFER, seed + 1, "bytes the CPU wrote, read by the client");
 }
 
@@ -407,24 +250,8 @@ static void verify_then_unimport(int fd, uint32_t h, uint64_t off, uint64_t seed
 	uint8_t *view = map_buf(fd, BUF_SIZE);
 
 	dma_both_ways(h, view, off, seed);
-	unimport(h);
+	p2ptest_unimport(ctl, h);
 	munmap(view, BUF_SIZE);
-}
-
-/* The Command register of @d: memory decode on or off. */
-static void set_decode(const struct dev *d, bool on)
-{
-	char path[128];
-	uint16_t cmd;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSPCI "/%s/config", d->bdf);
-	fd = open(path, O_RDWR);
-	igt_assert_f(fd >= 0, "%s: %s\n", path, strerror(errno));
-	igt_assert_eq(pread(fd, &cmd, 2, 4), 2);
-	cmd = on ? cmd | 0x2 : cmd & ~0x2;
-	igt_assert_eq(pwrite(fd, &cmd, 2, 4), 2);
-	close(fd);
 }
 
 /* Ask the QEMU harness to unplug or replug device @id; wait for its answer. */
@@ -447,7 +274,8 @@ static void qmp(const char *verb, const char *id)
 	/* The harness always answers: "ok" or why not, after its own bound. */
 	for (end = now() + 2 * EVENT_WAIT; access(reply, F_OK) && now() < end;)
 		usleep(100000);
-	igt_assert_f(!sysfs_read(reply, msg, sizeof(msg)), "no answer to \"%s %s\"\n", verb, id);
+	igt_assert_f(!p2ptest_sysfs_read(reply, msg, sizeof(msg)), "no answer to \"%s %s\"\n",
+		     verb, id);
 	igt_assert_f(!strcmp(msg, "ok"), "%s %s: %s\n", verb, id, msg);
 	unlink(reply);
 }
@@ -456,9 +284,9 @@ static void wait_present(const char *bdf, bool present)
 {
 	double end = now() + EVENT_WAIT;
 
-	while (dev_present(bdf) != present && now() < end)
+	while (p2ptest_pci_exists(bdf) != present && now() < end)
 		usleep(100000);
-	igt_assert_f(dev_present(bdf) == present, "%s still %s after %d s\n", bdf,
+	igt_assert_f(p2ptest_pci_exists(bdf) == present, "%s still %s after %d s\n", bdf,
 		     present ? "absent" : "present", EVENT_WAIT);
 }
 
@@ -477,7 +305,6 @@ static void unplug_while_mapped(struct dev *victim, enum unplug how, const char 
 	const char *id = qemu_id_env ? getenv(qemu_id_env) : NULL;
 	struct p2ptest_import imp;
 	uint8_t scratch[64] = { 0 };
-	char path[160];
 	volatile uint8_t *view;
 	int fd, kmsg = -1;
 	uint32_t h;
@@ -487,37 +314,36 @@ static void unplug_while_mapped(struct dev *victim, enum unplug how, const char 
 			      "needs the QEMU harness (IGT_QMP_DIR, %s)\n", qemu_id_env);
 	fd = export_buf(&prov, 0, BUF_SIZE);
 	view = map_buf(fd, BUF_SIZE);
-	h = import_ok(fd, &client);
+	h = p2ptest_import(ctl, fd, &client.addr, NULL);
 	dma_both_ways(h, view, 0, 0x9109);
 	munmap((void *)view, BUF_SIZE);
 	if (victim == &prov)
 		kmsg = open_kmsg();
-	if (how == UNPLUG_QMP) {
+	if (how == UNPLUG_QMP)
 		qmp("unplug", id);
-	} else {
-		snprintf(path, sizeof(path), SYSPCI "/%s/remove", victim->bdf);
-		igt_assert_eq(sysfs_write(path, "1"), 0);
-	}
+	else
+		igt_assert_eq(p2ptest_pci_write(victim->bdf, "remove", "1"), 0);
 	wait_present(victim->bdf, false);
 	if (victim == &prov) {
 		igt_assert(kmsg_has(kmsg, "unbound: 1 exported buffer(s) revoked"));
 		close(kmsg);
 	}
-	igt_assert_eq(transfer(h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)), -ENODEV);
-	igt_assert_eq(import_buf(fd, &client, &imp), -ENODEV);
-	unimport(h);
+	igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)),
+		      -ENODEV);
+	igt_assert_eq(__p2ptest_import(ctl, fd, &client.addr, &imp), -ENODEV);
+	p2ptest_unimport(ctl, h);
 	close(fd);
-	igt_assert_eq(count_phys_bufs(), 0);
+	igt_assert_eq(p2ptest_count_phys_bufs(), 0);
 
 	/* The device comes back and works as before. */
 	if (how == UNPLUG_QMP)
 		qmp("replug", id);
 	else
-		igt_assert_eq(sysfs_write("/sys/bus/pci/rescan", "1"), 0);
+		igt_assert_eq(p2ptest_pci_rescan(), 0);
 	wait_present(victim->bdf, true);
 	bind_p2ptest(victim);
 	fd = export_buf(&prov, 0, BUF_SIZE);
-	verify_then_unimport(fd, import_ok(fd, &client), 4096, 0x9110);
+	verify_then_unimport(fd, p2ptest_import(ctl, fd, &client.addr, NULL), 4096, 0x9110);
 	close(fd);
 }
 
@@ -572,24 +398,22 @@ static void vgem_client_removed(void)
 {
 	struct p2ptest_import imp;
 	uint8_t scratch[64] = { 0 }, *view;
-	char path[160];
 	int card = open_vgem(), prime;
 
 	igt_require_f(card >= 0, "no vgem device (CONFIG_DRM_VGEM)\n");
 	prime = vgem_buf(card, &view);
-	igt_assert_eq(import_buf(prime, &client, &imp), 0);
+	p2ptest_import(ctl, prime, &client.addr, &imp);
 	dma_both_ways(imp.handle, view, 0, 0x7e11);
-	snprintf(path, sizeof(path), SYSPCI "/%s/remove", client.bdf);
-	igt_assert_eq(sysfs_write(path, "1"), 0);
+	igt_assert_eq(p2ptest_pci_write(client.bdf, "remove", "1"), 0);
 	wait_present(client.bdf, false);
-	igt_assert_eq(transfer(imp.handle, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)),
-		      -ENODEV);
-	unimport(imp.handle);
+	igt_assert_eq(__p2ptest_transfer(ctl, imp.handle, P2PTEST_TO_BUFFER, 0, scratch,
+					 sizeof(scratch)), -ENODEV);
+	p2ptest_unimport(ctl, imp.handle);
 	munmap(view, BUF_SIZE);
 	close(prime);
 	close(card);
 
-	igt_assert_eq(sysfs_write("/sys/bus/pci/rescan", "1"), 0);
+	igt_assert_eq(p2ptest_pci_rescan(), 0);
 	wait_present(client.bdf, true);
 	bind_p2ptest(&client);
 }
@@ -616,21 +440,14 @@ static const struct {
 /* A BAR index @d does not have, or -1. */
 static int absent_bar(const struct dev *d)
 {
-	char path[128], line[128];
-	unsigned long long start, end, flags;
-	int bar = 0, absent = -1;
-	FILE *f;
+	struct p2ptest_pci_bar bars[P2PTEST_NR_BARS];
+	int bar;
 
-	snprintf(path, sizeof(path), SYSPCI "/%s/resource", d->bdf);
-	f = fopen(path, "r");
-	igt_assert(f);
-	while (bar < 6 && absent < 0 && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %llx %llx", &start, &end, &flags) == 3 && !flags)
-			absent = bar;
-		bar++;
-	}
-	fclose(f);
-	return absent;
+	igt_assert_eq(p2ptest_pci_bars(d->bdf, bars), 0);
+	for (bar = 0; bar < P2PTEST_NR_BARS; bar++)
+		if (!bars[bar].flags)
+			return bar;
+	return -1;
 }
 
 igt_main
@@ -644,8 +461,8 @@ igt_main
 
 	igt_fixture {
 		igt_require_f(geteuid() == 0, "/dev/p2ptest needs CAP_SYS_ADMIN\n");
-		ctl = open("/dev/p2ptest", O_RDWR | O_CLOEXEC);
-		igt_require_f(ctl >= 0, "/dev/p2ptest: %s (modprobe p2ptest)\n", strerror(errno));
+		ctl = p2ptest_open();
+		igt_require_f(ctl >= 0, "/dev/p2ptest: %s (modprobe p2ptest)\n", strerror(-ctl));
 		igt_require_f(find_dev("P2PTEST_PROVIDER", "0x1af4:0x1110", 0, &prov),
 			      "no provider: set P2PTEST_PROVIDER or add an ivshmem device\n");
 		igt_require_f(find_dev("P2PTEST_CLIENT", "0x1234:0x11e8", 0, &client),
@@ -654,7 +471,7 @@ igt_main
 		bind_p2ptest(&client);
 		while (nr_nvme < 2 && find_dev(NULL, "0x1b36:0x0010", nr_nvme, &nvme[nr_nvme]))
 			nr_nvme++;
-		igt_assert_eq(sysfs_read(ALLOWLIST, saved_allowlist, sizeof(saved_allowlist)), 0);
+		igt_assert_eq(p2ptest_allowlist_get(saved_allowlist, sizeof(saved_allowlist)), 0);
 		allow_host_bridge();
 		igt_info("provider %s BAR %d (%llu KiB), client %s\n", prov.bdf, prov.bar,
 			 (unsigned long long)prov.bar_size >> 10, client.bdf);
@@ -668,8 +485,7 @@ igt_main
 		fd = export_buf(&prov, 0, 65536);
 		igt_assert_eq_u64(lseek(fd, 0, SEEK_END), 65536);
 		close(fd);
-		fd = export_ranges(&prov, r, 3);
-		igt_assert_f(fd >= 0, "export of 3 ranges: %s\n", strerror(-fd));
+		fd = p2ptest_export(ctl, &prov.addr, (uint32_t)prov.bar, r, 3);
 		igt_assert_eq_u64(lseek(fd, 0, SEEK_END), 3 * 4096);
 		close(fd);
 	}
@@ -749,13 +565,13 @@ igt_main
 			      "%s -> %s is %s here\n", prov.bdf, client.bdf, verdict);
 		fd = export_buf(&prov, 0, BUF_SIZE);
 		view = map_buf(fd, BUF_SIZE);
-		igt_assert_eq(import_buf(fd, &client, &imp), 0);
+		igt_assert_eq(__p2ptest_import(ctl, fd, &client.addr, &imp), 0);
 		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_HOST_BRIDGE);
 		igt_info("route HOST_BRIDGE, %u DMA range(s), one IOVA: %s\n", imp.nr_vecs,
 			 imp.iova ? "yes" : "no");
 		dma_both_ways(imp.handle, view, 0, 0x1001);
 		dma_both_ways(imp.handle, view, 4096, 0x2002);
-		unimport(imp.handle);
+		p2ptest_unimport(ctl, imp.handle);
 		munmap(view, BUF_SIZE);
 		close(fd);
 	}
@@ -770,21 +586,21 @@ igt_main
 		bind_p2ptest(&nvme[0]);
 		bind_p2ptest(&nvme[1]);
 		fd = export_buf(&nvme[0], 0, 65536);
-		igt_assert_eq(import_buf(fd, &nvme[1], &imp), 0);
+		igt_assert_eq(__p2ptest_import(ctl, fd, &nvme[1].addr, &imp), 0);
 		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_BUS_ADDR);
 		igt_assert_eq_u32(imp.nr_vecs, 1);
 		/* An NVMe controller is not a DMA engine p2ptest drives. */
-		igt_assert_eq(transfer(imp.handle, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)), -EOPNOTSUPP);
-		unimport(imp.handle);
+		igt_assert_eq(__p2ptest_transfer(ctl, imp.handle, P2PTEST_TO_BUFFER, 0, scratch,
+						 sizeof(scratch)), -EOPNOTSUPP);
+		p2ptest_unimport(ctl, imp.handle);
 		close(fd);
 	}
 
 	igt_subtest("import-refused") {
-		/* An empty write() would never reach the parameter: "\n" clears it. */
-		igt_assert_eq(sysfs_write(ALLOWLIST, "\n"), 0);
+		igt_assert_eq(p2ptest_allowlist_set(""), 0);
 		fd = export_buf(&prov, 0, BUF_SIZE);
 		kmsg = open_kmsg();
-		ret = import_buf(fd, &client, &imp);
+		ret = __p2ptest_import(ctl, fd, &client.addr, &imp);
 		allow_host_bridge();
 		igt_assert_eq(ret, -EREMOTEIO);
 		igt_assert_f(kmsg_has(kmsg, "p2pdma: peer-to-peer DMA to"),
@@ -798,11 +614,11 @@ igt_main
 
 		igt_require_f(card >= 0, "no vgem device (CONFIG_DRM_VGEM)\n");
 		prime = vgem_buf(card, &view);
-		igt_assert_eq(import_buf(prime, &client, &imp), 0);
+		igt_assert_eq(__p2ptest_import(ctl, prime, &client.addr, &imp), 0);
 		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_SYSTEM);
 		dma_both_ways(imp.handle, view, 0, 0x7e01);
 		dma_both_ways(imp.handle, view, 4096, 0x7e02);
-		unimport(imp.handle);
+		p2ptest_unimport(ctl, imp.handle);
 		munmap(view, BUF_SIZE);
 		close(prime);
 		close(card);
@@ -811,26 +627,27 @@ igt_main
 	igt_subtest("revoke-while-mapped") {
 		fd = export_buf(&prov, 0, BUF_SIZE);
 		view = map_buf(fd, BUF_SIZE);
-		h = import_ok(fd, &client);
+		h = p2ptest_import(ctl, fd, &client.addr, NULL);
 		dma_both_ways(h, view, 0, 0x4e01);
-		igt_assert_eq(revoke_buf(fd, false), 0);
-		igt_assert_eq(transfer(h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch)), -ENODEV);
-		igt_assert_eq(revoke_buf(fd, true), 0);
+		p2ptest_revoke(ctl, fd, 0);
+		igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 0, scratch,
+						 sizeof(scratch)), -ENODEV);
+		p2ptest_revoke(ctl, fd, 1);
 		munmap(view, BUF_SIZE);
 		view = map_buf(fd, BUF_SIZE);
 		dma_both_ways(h, view, 4096, 0x4e02);
-		unimport(h);
+		p2ptest_unimport(ctl, h);
 		munmap(view, BUF_SIZE);
 		close(fd);
 	}
 
 	igt_subtest("map-after-revoke") {
 		fd = export_buf(&prov, 0, BUF_SIZE);
-		igt_assert_eq(revoke_buf(fd, false), 0);
-		igt_assert_eq(import_buf(fd, &client, &imp), -ENODEV);
-		igt_assert_eq(revoke_buf(fd, true), 0);
-		h = import_ok(fd, &client);
-		unimport(h);
+		p2ptest_revoke(ctl, fd, 0);
+		igt_assert_eq(__p2ptest_import(ctl, fd, &client.addr, &imp), -ENODEV);
+		p2ptest_revoke(ctl, fd, 1);
+		h = p2ptest_import(ctl, fd, &client.addr, NULL);
+		p2ptest_unimport(ctl, h);
 		close(fd);
 	}
 
@@ -841,18 +658,19 @@ igt_main
 		fd = export_buf(&prov, 0, BUF_SIZE);
 		view = map_buf(fd, BUF_SIZE);
 		for (i = 0; i < 4; i++)
-			hs[i] = import_ok(fd, &client);
+			hs[i] = p2ptest_import(ctl, fd, &client.addr, NULL);
 		for (i = 0; i < 4; i++)
 			dma_both_ways(hs[i], view, (uint64_t)i * XFER, 0x5e00 + (uint64_t)i * 2);
-		igt_assert_eq(revoke_buf(fd, false), 0);
+		p2ptest_revoke(ctl, fd, 0);
 		for (i = 0; i < 4; i++)
-			igt_assert_eq(transfer(hs[i], P2PTEST_FROM_BUFFER, 0, scratch, sizeof(scratch)), -ENODEV);
-		igt_assert_eq(revoke_buf(fd, true), 0);
+			igt_assert_eq(__p2ptest_transfer(ctl, hs[i], P2PTEST_FROM_BUFFER, 0,
+							 scratch, sizeof(scratch)), -ENODEV);
+		p2ptest_revoke(ctl, fd, 1);
 		munmap(view, BUF_SIZE);
 		view = map_buf(fd, BUF_SIZE);
 		for (i = 0; i < 4; i++) {
 			dma_both_ways(hs[i], view, (uint64_t)(3 - i) * XFER, 0x5f00 + (uint64_t)i * 2);
-			unimport(hs[i]);
+			p2ptest_unimport(ctl, hs[i]);
 		}
 		munmap(view, BUF_SIZE);
 		close(fd);
@@ -860,31 +678,31 @@ igt_main
 
 	igt_subtest("close-exporter-fd") {
 		static uint8_t data[XFER];
-		int before = count_phys_bufs();
+		int before = p2ptest_count_phys_bufs();
 
-		igt_assert_f(before >= 0, "%s: %s\n", BUFINFO, strerror(errno));
+		igt_assert_f(before >= 0, "%s: %s\n", P2PTEST_BUFINFO, strerror(-before));
 		fd = export_buf(&prov, 0, BUF_SIZE);
-		h = import_ok(fd, &client);
+		h = p2ptest_import(ctl, fd, &client.addr, NULL);
 		close(fd);
 		/* The import keeps the buffer: it still works, both ways. */
-		igt_assert_eq(count_phys_bufs(), before + 1);
+		igt_assert_eq(p2ptest_count_phys_bufs(), before + 1);
 		fill(data, XFER, 0xc105e);
-		igt_assert_eq(transfer(h, P2PTEST_TO_BUFFER, 2048, data, XFER), 0);
+		igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 2048, data, XFER), 0);
 		memset(data, 0, sizeof(data));
-		igt_assert_eq(transfer(h, P2PTEST_FROM_BUFFER, 2048, data, XFER), 0);
+		igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_FROM_BUFFER, 2048, data, XFER), 0);
 		check(data, XFER, 0xc105e, "bytes DMA'd in and out after the exporter's close");
-		unimport(h);
-		igt_assert_eq(count_phys_bufs(), before);
+		p2ptest_unimport(ctl, h);
+		igt_assert_eq(p2ptest_count_phys_bufs(), before);
 	}
 
 	igt_subtest("memory-decode-off") {
 		fd = export_buf(&prov, 0, BUF_SIZE);
-		h = import_ok(fd, &client);
+		h = p2ptest_import(ctl, fd, &client.addr, NULL);
 		kmsg = open_kmsg();
-		set_decode(&prov, false);
-		ret = transfer(h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch));
-		igt_assert_eq(revoke_buf(fd, true), -EBUSY);
-		set_decode(&prov, true);
+		igt_assert_eq(p2ptest_pci_set_decode(prov.bdf, false), 0);
+		ret = __p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch));
+		igt_assert_eq(__p2ptest_revoke(ctl, fd, 1), -EBUSY);
+		igt_assert_eq(p2ptest_pci_set_decode(prov.bdf, true), 0);
 		igt_assert_eq(ret, -ENODEV);
 		igt_assert(kmsg_has(kmsg, "memory decode off: 1 exported buffer(s) revoked"));
 		verify_then_unimport(fd, h, 0, 0xdec0);
@@ -898,9 +716,9 @@ igt_main
 		snprintf(path, sizeof(path), SYSPCI "/%s/reset", prov.bdf);
 		igt_require_f(access(path, W_OK) == 0, "%s cannot be reset\n", prov.bdf);
 		fd = export_buf(&prov, 0, BUF_SIZE);
-		h = import_ok(fd, &client);
+		h = p2ptest_import(ctl, fd, &client.addr, NULL);
 		kmsg = open_kmsg();
-		igt_assert_eq(sysfs_write(path, "1"), 0);
+		igt_assert_eq(p2ptest_pci_write(prov.bdf, "reset", "1"), 0);
 		igt_assert(kmsg_has(kmsg, "reset: 1 exported buffer(s) revoked"));
 		verify_then_unimport(fd, h, 4096, 0x4e5e);
 		close(kmsg);
@@ -919,7 +737,7 @@ igt_main
 		vgem_client_removed();
 
 	igt_fixture {
-		igt_assert_eq(sysfs_write(ALLOWLIST, saved_allowlist[0] ? saved_allowlist : "\n"), 0);
+		igt_assert_eq(p2ptest_allowlist_set(saved_allowlist), 0);
 		close(ctl);
 	}
 }
