@@ -9,15 +9,20 @@
  *
  * ABSENT-BAR is a BAR index the provider does not have.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "p2ptest_util.h"
+#include "p2ptest_client.h"
 
 static int ctl, failed;
 
+/* @ret: 0 or -errno. */
 static void expect(const char *name, int ret, int want)
 {
-	int got = ret < 0 ? errno : 0;
+	int got = ret < 0 ? -ret : 0;
 
 	if (got == want) {
 		printf("ok %s\n", name);
@@ -35,7 +40,7 @@ static int export1(struct p2ptest_export base, uint64_t off, uint64_t len)
 	int ret;
 
 	base.ranges = (uint64_t)(uintptr_t)&r;
-	ret = ioctl(ctl, P2PTEST_IOC_EXPORT, &base);
+	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &base);
 	if (!ret)
 		close(base.fd);
 	return ret;
@@ -49,21 +54,22 @@ int main(int argc, char **argv)
 	uint64_t barsz;
 	uint32_t ver = 0;
 
-	if (argc != 6 || parse_bdf(argv[1], &e.provider) || parse_bdf(argv[5], &imp.client)) {
+	if (argc != 6 || p2ptest_parse_bdf(argv[1], &e.provider) ||
+	    p2ptest_parse_bdf(argv[5], &imp.client)) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR BAR-SIZE ABSENT-BAR CLIENT-BDF\n",
 			argv[0]);
 		return 2;
 	}
 	e.bar = (uint32_t)atoi(argv[2]);
 	barsz = strtoull(argv[3], NULL, 0);
-	ctl = open("/dev/p2ptest", O_RDWR);
+	ctl = p2ptest_open();
 	if (ctl < 0) {
-		perror("/dev/p2ptest");
+		fprintf(stderr, "%s: %s\n", P2PTEST_DEV, strerror(-ctl));
 		return 1;
 	}
-	expect("version", ioctl(ctl, P2PTEST_IOC_VERSION, &ver), 0);
+	expect("version", __p2ptest_version(ctl, &ver), 0);
 	if (ver != P2PTEST_API_VERSION)
-		expect("version-value", -1, 0);
+		expect("version-value", -EPROTO, 0);
 
 	expect("export-good", export1(e, 0, 4096), 0);
 	x = e; x.flags = 1;
@@ -86,23 +92,20 @@ int main(int argc, char **argv)
 	x = e; x.nr_ranges = P2PTEST_MAX_RANGES + 1;
 	memset(many, 0, sizeof(many));
 	x.ranges = (uint64_t)(uintptr_t)many;
-	expect("export-too-many", ioctl(ctl, P2PTEST_IOC_EXPORT, &x), E2BIG);
+	expect("export-too-many", __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &x), E2BIG);
 	x = e; x.ranges = 16;
-	expect("export-bad-pointer", ioctl(ctl, P2PTEST_IOC_EXPORT, &x), EFAULT);
-	x = e; parse_bdf("0000:7f:1f.7", &x.provider);
+	expect("export-bad-pointer", __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &x), EFAULT);
+	x = e; p2ptest_parse_bdf("0000:7f:1f.7", &x.provider);
 	expect("export-no-device", export1(x, 0, 4096), ENODEV);
 
 	imp.dmabuf_fd = -1;
-	expect("import-bad-fd", ioctl(ctl, P2PTEST_IOC_IMPORT, &imp), EBADF);
+	expect("import-bad-fd", __p2ptest_ioctl(ctl, P2PTEST_IOC_IMPORT, &imp), EBADF);
 	imp.flags = 1;
-	expect("import-unknown-flag", ioctl(ctl, P2PTEST_IOC_IMPORT, &imp), EINVAL);
-	expect("unimport-no-handle", ioctl(ctl, P2PTEST_IOC_UNIMPORT,
-					   &(struct p2ptest_handle){ .handle = 999 }), ENOENT);
-	expect("transfer-no-handle", ioctl(ctl, P2PTEST_IOC_TRANSFER,
-					   &(struct p2ptest_transfer){ .handle = 999 }), ENOENT);
-	expect("revoke-bad-fd", ioctl(ctl, P2PTEST_IOC_REVOKE,
-				      &(struct p2ptest_revoke){ .dmabuf_fd = -1 }), EBADF);
-	expect("unknown-ioctl", ioctl(ctl, _IO('P', 99)), ENOTTY);
+	expect("import-unknown-flag", __p2ptest_ioctl(ctl, P2PTEST_IOC_IMPORT, &imp), EINVAL);
+	expect("unimport-no-handle", __p2ptest_unimport(ctl, 999), ENOENT);
+	expect("transfer-no-handle", __p2ptest_transfer(ctl, 999, 0, 0, NULL, 0), ENOENT);
+	expect("revoke-bad-fd", __p2ptest_revoke(ctl, -1, 0), EBADF);
+	expect("unknown-ioctl", __p2ptest_ioctl(ctl, _IO('P', 99), NULL), ENOTTY);
 
 	/* Without CAP_SYS_ADMIN every call is refused. */
 	if (setuid(65534) == 0)

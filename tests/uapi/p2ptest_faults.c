@@ -25,11 +25,16 @@
  * allocation fail (the plan sets ignore-gfp-wait and ignore-gfp-highmem to
  * N, min-order to 0).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
-#include "p2ptest_util.h"
+#include "p2ptest_client.h"
 
 #define LEN		8192	/* two pages: two ranges make two vectors */
 #define MAX_NTH		2000	/* an operation needing more is a failure */
@@ -83,29 +88,30 @@ static bool allowed_errno(enum op op, int err)
 	return op == OP_REMAP && err == ENODEV;
 }
 
+/* Export the LEN bytes at the start of the BAR: the fd, or -errno. */
+static int export(void)
+{
+	struct p2ptest_range r = { .offset = 0, .length = LEN };
+
+	return __p2ptest_export(ctl, &provider, bar, &r, 1);
+}
+
+/* Import @fd for the client: 0 or -errno; the handle in *@handle. */
 static int import_buf(int fd, uint32_t *handle)
 {
-	struct p2ptest_import imp = { .dmabuf_fd = fd, .client = client };
+	struct p2ptest_import imp;
+	int ret = __p2ptest_import(ctl, fd, &client, &imp);
 
-	if (ioctl(ctl, P2PTEST_IOC_IMPORT, &imp))
-		return -1;
 	*handle = imp.handle;
-	return 0;
+	return ret;
 }
 
 static void unimport(uint32_t handle)
 {
-	struct p2ptest_handle h = { .handle = handle };
+	int ret = __p2ptest_unimport(ctl, handle);
 
-	if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
-		perror("unimport");
-}
-
-static int set_revoked(int fd, uint32_t restore)
-{
-	struct p2ptest_revoke r = { .dmabuf_fd = fd, .restore = restore };
-
-	return ioctl(ctl, P2PTEST_IOC_REVOKE, &r);
+	if (ret)
+		fprintf(stderr, "unimport: %s\n", strerror(-ret));
 }
 
 /*
@@ -122,24 +128,27 @@ static int attempt(enum op op, unsigned int nth, bool *hit)
 	void *p = MAP_FAILED;
 
 	if (op != OP_EXPORT) {
-		fd = export_range(ctl, &provider, bar, 0, LEN);
+		fd = export();
 		if (fd < 0)
-			return -errno;
+			return fd;
 	}
 	if (op == OP_REMAP) {
 		/* Imported, revoked and restored: the next transfer maps again. */
-		if (import_buf(fd, &handle) || set_revoked(fd, 0) || set_revoked(fd, 1)) {
-			ret = -errno;
+		ret = import_buf(fd, &handle);
+		imported = !ret;
+		if (!ret)
+			ret = __p2ptest_revoke(ctl, fd, 0);
+		if (!ret)
+			ret = __p2ptest_revoke(ctl, fd, 1);
+		if (ret)
 			goto out;
-		}
-		imported = true;
 	}
 
 	set_nth(nth);
 	switch (op) {
 	case OP_EXPORT:
-		fd = export_range(ctl, &provider, bar, 0, LEN);
-		ret = fd < 0 ? -errno : 0;
+		fd = export();
+		ret = fd < 0 ? fd : 0;
 		break;
 	case OP_MMAP:
 		/* munmap() comes after the fault: it allocates too. */
@@ -147,18 +156,12 @@ static int attempt(enum op op, unsigned int nth, bool *hit)
 		ret = p == MAP_FAILED ? -errno : 0;
 		break;
 	case OP_IMPORT:
-		ret = import_buf(fd, &handle) ? -errno : 0;
+		ret = import_buf(fd, &handle);
 		imported = !ret;
 		break;
-	case OP_REMAP: {
-		struct p2ptest_transfer t = {
-			.handle = handle, .direction = P2PTEST_TO_BUFFER, .length = 1,
-			.data = (uint64_t)(uintptr_t)&byte,
-		};
-
-		ret = ioctl(ctl, P2PTEST_IOC_TRANSFER, &t) ? -errno : 0;
+	case OP_REMAP:
+		ret = __p2ptest_transfer(ctl, handle, P2PTEST_TO_BUFFER, 0, &byte, 1);
 		break;
-	}
 	default:
 		break;
 	}
@@ -183,8 +186,8 @@ static void sweep(enum op op)
 
 	for (nth = 1; nth <= MAX_NTH; nth++) {
 		ret = attempt(op, nth, &hit);
-		bufs = count_phys_bufs();
-		ptes = count_iommu_ptes(client_bdf);
+		bufs = p2ptest_count_phys_bufs();
+		ptes = p2ptest_count_iommu_ptes(client_bdf);
 		if (bufs != 0) {
 			printf("not ok %s: fault %u left %ld dma-buf(s) alive\n", op_name[op], nth,
 			       bufs);
@@ -224,24 +227,29 @@ int main(int argc, char **argv)
 {
 	enum op op;
 
-	if (argc != 4 || parse_bdf(argv[1], &provider) || parse_bdf(argv[3], &client)) {
+	if (argc != 4 || p2ptest_parse_bdf(argv[1], &provider) ||
+	    p2ptest_parse_bdf(argv[3], &client)) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF\n", argv[0]);
 		return 2;
 	}
 	bar = (uint32_t)atoi(argv[2]);
 	client_bdf = argv[3];
-	ctl = open("/dev/p2ptest", O_RDWR);
+	ctl = p2ptest_open();
+	if (ctl < 0) {
+		fprintf(stderr, "%s: %s\n", P2PTEST_DEV, strerror(-ctl));
+		return 2;
+	}
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
-	if (ctl < 0 || nth_fd < 0) {
-		perror(ctl < 0 ? "/dev/p2ptest" : "/proc/thread-self/fail-nth");
+	if (nth_fd < 0) {
+		perror("/proc/thread-self/fail-nth");
 		return 2;
 	}
-	if (count_phys_bufs() != 0) {
+	if (p2ptest_count_phys_bufs() != 0) {
 		fprintf(stderr, "%s: dma-bufs of physical ranges exist before the sweep\n",
-			BUFINFO);
+			P2PTEST_BUFINFO);
 		return 2;
 	}
-	ptes_before = count_iommu_ptes(client_bdf);
+	ptes_before = p2ptest_count_iommu_ptes(client_bdf);
 	for (op = 0; op < NR_OPS; op++)
 		sweep(op);
 	printf("faults injected: %lu\n", total_faults);

@@ -15,14 +15,16 @@
  * call kind, and exits 1 if anything was wrong. The same seed makes the
  * same calls.
  */
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
-#include "p2ptest_util.h"
+#include "p2ptest_client.h"
 
-#define ALLOWLIST	"/sys/module/p2pdma/parameters/host_bridge_allowlist"
-#define EXPLAIN		"/sys/kernel/debug/p2pdma/explain"
 #define MAX_FDS		8
 #define MAX_HANDLES	16
 
@@ -120,10 +122,10 @@ static uint32_t some_flags(void)
 	return below(5) ? 0 : (uint32_t)next();
 }
 
-/* Judge a call's result; @ret < 0 means it failed with errno. */
+/* Judge a call's result: 0 or more, or -errno. */
 static void check(enum call c, int ret)
 {
-	int err = errno, i;
+	int err = -ret, i;
 
 	calls[c]++;
 	if (ret >= 0) {
@@ -176,7 +178,7 @@ static void do_export(void)
 	if (e.ranges == (uint64_t)(uintptr_t)r && e.nr_ranges > 4 &&
 	    e.nr_ranges <= P2PTEST_MAX_RANGES)
 		e.nr_ranges = 4;
-	ret = ioctl(ctl, P2PTEST_IOC_EXPORT, &e);
+	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &e);
 	check(EXPORT, ret);
 	if (!ret)
 		keep_fd(e.fd);
@@ -189,16 +191,15 @@ static void do_import(void)
 		.flags = some_flags(),
 		.client = below(4) ? client : some_dev(),
 	};
-	int ret = ioctl(ctl, P2PTEST_IOC_IMPORT, &imp);
+	int ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_IMPORT, &imp);
 
 	check(IMPORT, ret);
 	if (ret)
 		return;
 	if (nr_handles == MAX_HANDLES) {
-		struct p2ptest_handle h = { .handle = handles[0] };
-
-		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
-			check(UNIMPORT, -1);
+		ret = __p2ptest_unimport(ctl, handles[0]);
+		if (ret)
+			check(UNIMPORT, ret);
 		drop_handle(0);
 	}
 	handles[nr_handles++] = imp.handle;
@@ -217,7 +218,7 @@ static void do_transfer(void)
 		.reserved = below(10) ? 0 : 1,
 	};
 
-	int ret = ioctl(ctl, P2PTEST_IOC_TRANSFER, &t);
+	int ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_TRANSFER, &t);
 
 	check(TRANSFER, ret);
 }
@@ -229,7 +230,7 @@ static void do_unimport(void)
 		.handle = i >= 0 ? handles[i] : (uint32_t)next(),
 		.reserved = below(10) ? 0 : 1,
 	};
-	int ret = ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
+	int ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
 
 	check(UNIMPORT, ret);
 	if (!ret && i >= 0)
@@ -238,14 +239,9 @@ static void do_unimport(void)
 
 static void do_revoke(void)
 {
-	struct p2ptest_revoke r = {
-		.dmabuf_fd = some_fd(),
-		.restore = below(5) ? (uint32_t)below(2) : (uint32_t)next(),
-	};
+	int fd = some_fd();
 
-	int ret = ioctl(ctl, P2PTEST_IOC_REVOKE, &r);
-
-	check(REVOKE, ret);
+	check(REVOKE, __p2ptest_revoke(ctl, fd, below(5) ? (uint32_t)below(2) : (uint32_t)next()));
 }
 
 static void do_mmap(void)
@@ -260,7 +256,7 @@ static void do_mmap(void)
 		calls[MMAP]++;
 		return;
 	}
-	check(MMAP, p == MAP_FAILED ? -1 : 0);
+	check(MMAP, p == MAP_FAILED ? -errno : 0);
 	if (p != MAP_FAILED) {
 		(void)*(volatile unsigned char *)p;
 		munmap(p, len);
@@ -272,7 +268,7 @@ static void do_unknown_ioctl(void)
 	unsigned long nr = 6 + below(250);
 	unsigned char arg[64] = { 0 };
 
-	int ret = ioctl(ctl, _IOC(below(4), 'P', nr, below(sizeof(arg))), arg);
+	int ret = __p2ptest_ioctl(ctl, _IOC(below(4), 'P', nr, below(sizeof(arg))), arg);
 
 	check(UNKNOWN_IOCTL, ret);
 }
@@ -300,25 +296,6 @@ static void some_words(char *s, size_t size, bool ids)
 		s[below(n + 1)] = (char)(1 + below(255));
 }
 
-static int write_file(const char *path, const char *s, char *answer, size_t size)
-{
-	int fd = open(path, O_RDWR), ret = 0, err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, s, strlen(s)) < 0) {
-		ret = -1;
-		err = errno;
-	} else if (answer) {
-		n = pread(fd, answer, size - 1, 0);
-		answer[n > 0 ? n : 0] = '\0';
-	}
-	close(fd);
-	errno = err;
-	return ret;
-}
-
 static void do_knob(enum call c)
 {
 	char s[128], answer[4096];
@@ -328,21 +305,9 @@ static void do_knob(enum call c)
 	some_words(s, sizeof(s), c == ALLOW);
 	if (!s[0])
 		return;		/* write(2) of nothing never reaches the knob */
-	ret = write_file(c == ALLOW ? ALLOWLIST : EXPLAIN, s, answer, sizeof(answer));
+	ret = p2ptest_sysfs_query(c == ALLOW ? P2PTEST_ALLOWLIST : P2PTEST_EXPLAIN, s, answer,
+				  sizeof(answer));
 	check(c, ret);
-}
-
-static int read_allowlist(char *s, size_t size)
-{
-	int fd = open(ALLOWLIST, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, s, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		return -1;
-	s[n] = '\0';
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -350,9 +315,10 @@ int main(int argc, char **argv)
 	char before[256], after[256];
 	unsigned long i, iterations;
 	long ptes_before, ptes;
-	int c, bufs;
+	int c, bufs, ret;
 
-	if (argc != 7 || parse_bdf(argv[3], &provider) || parse_bdf(argv[6], &client)) {
+	if (argc != 7 || p2ptest_parse_bdf(argv[3], &provider) ||
+	    p2ptest_parse_bdf(argv[6], &client)) {
 		fprintf(stderr, "usage: %s SEED ITERATIONS PROVIDER-BDF BAR BAR-SIZE CLIENT-BDF\n",
 			argv[0]);
 		return 2;
@@ -363,12 +329,14 @@ int main(int argc, char **argv)
 	bar_size = strtoull(argv[5], NULL, 0);
 	provider_bdf = argv[3];
 	client_bdf = argv[6];
-	ctl = open("/dev/p2ptest", O_RDWR);
-	if (ctl < 0 || read_allowlist(before, sizeof(before))) {
-		perror(ctl < 0 ? "/dev/p2ptest" : ALLOWLIST);
+	ctl = p2ptest_open();
+	ret = ctl < 0 ? ctl : p2ptest_allowlist_get(before, sizeof(before));
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", ctl < 0 ? P2PTEST_DEV : P2PTEST_ALLOWLIST,
+			strerror(-ret));
 		return 2;
 	}
-	ptes_before = count_iommu_ptes(client_bdf);
+	ptes_before = p2ptest_count_iommu_ptes(client_bdf);
 	printf("seed %s, %lu calls\n", argv[1], iterations);
 
 	for (i = 0; i < iterations; i++) {
@@ -387,23 +355,22 @@ int main(int argc, char **argv)
 
 	/* Undo everything, then nothing may be left. */
 	while (nr_handles) {
-		struct p2ptest_handle h = { .handle = handles[0] };
-
-		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
-			check(UNIMPORT, -1);
+		ret = __p2ptest_unimport(ctl, handles[0]);
+		if (ret)
+			check(UNIMPORT, ret);
 		drop_handle(0);
 	}
 	while (nr_fds)
 		close(fds[--nr_fds]);
-	if (write_file(ALLOWLIST, before[0] && before[0] != '\n' ? before : "\n", NULL, 0) ||
-	    read_allowlist(after, sizeof(after)) || strcmp(before, after)) {
+	if (p2ptest_allowlist_set(before) || p2ptest_allowlist_get(after, sizeof(after)) ||
+	    strcmp(before, after)) {
 		printf("not ok allowlist: not restored (was \"%s\")\n", before);
 		failed = 1;
 	}
 	for (c = 0; c < NR_CALLS; c++)
 		printf("%-14s %6lu calls, %6lu succeeded\n", call_name[c], calls[c], ok[c]);
-	bufs = count_phys_bufs();
-	ptes = count_iommu_ptes(client_bdf);
+	bufs = p2ptest_count_phys_bufs();
+	ptes = p2ptest_count_iommu_ptes(client_bdf);
 	if (bufs != 0) {
 		printf("not ok leftovers: %d dma-buf(s) of physical ranges still alive\n", bufs);
 		failed = 1;

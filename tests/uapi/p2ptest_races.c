@@ -39,15 +39,22 @@
  *   p2ptest_races PROVIDER-BDF BAR CLIENT-BDF [CASE...]
  *   p2ptest_races --unload PROVIDER-BDF BAR
  */
-#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
+#include "p2ptest_client.h"
 #include "p2ptest_park.h"
-#include "p2ptest_util.h"
 
-#define SYSPCI		"/sys/bus/pci"
 #define PAGE		4096
 #define DECODE_FLIPS	200
 #define EXPORT_ROUNDS	200
@@ -71,35 +78,15 @@ static void result(const char *name, bool ok, const char *why)
 /* Memory decode of the provider on or off, as setpci writes it. */
 static int set_decode(bool on)
 {
-	char path[128];
-	uint16_t cmd;
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), SYSPCI "/devices/%s/config", provider_bdf);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, &cmd, 2, 4) != 2) {
-		ret = -EIO;
-	} else {
-		cmd = on ? cmd | 0x2 : cmd & ~0x2;
-		if (pwrite(fd, &cmd, 2, 4) != 2)
-			ret = -errno;
-	}
-	close(fd);
-	return ret;
+	return p2ptest_pci_set_decode(provider_bdf, on);
 }
 
-static int open_fds(void)
+/* One page at @off of the provider's BAR: the dma-buf's fd, or -errno. */
+static int export_page(int ctl, uint64_t off)
 {
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
+	struct p2ptest_range r = { .offset = off, .length = PAGE };
 
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
+	return __p2ptest_export(ctl, &provider, bar, &r, 1);
 }
 
 /*
@@ -133,7 +120,7 @@ static int parked_export(int ctl, int (*during)(void), struct p2ptest_export *e,
 
 static int unbind_provider(void)
 {
-	return sysfs_write(SYSPCI "/drivers/p2ptest/unbind", provider_bdf);
+	return p2ptest_driver_unbind("p2ptest", provider_bdf);
 }
 
 static int decode_off(void)
@@ -156,25 +143,17 @@ static void export_vs_unbind(int ctl)
 		result("export-vs-unbind", c.err == ENODEV, strerror(c.err));
 	if (c.ret == 0)
 		close(e.fd);
-	err = sysfs_write(SYSPCI "/drivers/p2ptest/bind", provider_bdf);
+	err = p2ptest_driver_bind("p2ptest", provider_bdf);
 	result("rebind-provider", !err, strerror(-err));
 }
 
 static int try_import(int ctl, int fd, uint32_t *handle)
 {
-	struct p2ptest_import imp = { .dmabuf_fd = fd, .client = client };
+	struct p2ptest_import imp;
+	int ret = __p2ptest_import(ctl, fd, &client, &imp);
 
-	if (ioctl(ctl, P2PTEST_IOC_IMPORT, &imp))
-		return -errno;
 	*handle = imp.handle;
-	return 0;
-}
-
-static void unimport(int ctl, uint32_t handle)
-{
-	struct p2ptest_handle h = { .handle = handle };
-
-	ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
+	return ret;
 }
 
 static void export_vs_decode(int ctl)
@@ -194,7 +173,7 @@ static void export_vs_decode(int ctl)
 	}
 	err = try_import(ctl, e.fd, &handle);
 	if (!err)
-		unimport(ctl, handle);
+		__p2ptest_unimport(ctl, handle);
 	map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, e.fd, 0);
 	if (map != MAP_FAILED)
 		munmap(map, PAGE);
@@ -204,7 +183,7 @@ static void export_vs_decode(int ctl)
 	if (!err)
 		err = try_import(ctl, e.fd, &handle);
 	if (!err)
-		unimport(ctl, handle);
+		__p2ptest_unimport(ctl, handle);
 	result("export-vs-decode-restored", !err, strerror(-err));
 	close(e.fd);
 }
@@ -219,9 +198,12 @@ static void transfer_vs_unimport(int ctl)
 	bool blocked;
 	int fd, err;
 
-	fd = export_range(ctl, &provider, bar, 0, PAGE);
-	if (fd < 0 || park_init(&p)) {
-		result("transfer-vs-unimport", false, strerror(errno));
+	fd = export_page(ctl, 0);
+	err = fd < 0 ? fd : park_init(&p);
+	if (err) {
+		result("transfer-vs-unimport", false, strerror(-err));
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	err = try_import(ctl, fd, &t.handle);
@@ -270,31 +252,30 @@ static void export_efault(int ctl)
 	struct p2ptest_export e = {
 		.provider = provider, .bar = bar, .nr_ranges = 1, .ranges = (uintptr_t)&r,
 	};
-	int fds = open_fds(), bufs = count_phys_bufs(), ret, err;
+	int fds = p2ptest_count_fds(), bufs = p2ptest_count_phys_bufs(), ret;
 	void *ro = read_only_copy(&e, sizeof(e));
 
-	ret = ioctl(ctl, P2PTEST_IOC_EXPORT, ro);
-	err = errno;
+	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, ro);
 	munmap(ro, PAGE);
 	/* The buffer's release, if any, runs on return to user space. */
-	result("export-efault", ret && err == EFAULT && open_fds() == fds &&
-	       count_phys_bufs() == bufs,
+	result("export-efault", ret == -EFAULT && p2ptest_count_fds() == fds &&
+	       p2ptest_count_phys_bufs() == bufs,
 	       ret ? "a file descriptor or a buffer was left behind" : "no EFAULT");
 }
 
 static void import_efault(int ctl)
 {
-	int fd = export_range(ctl, &provider, bar, 0, PAGE), bufs, ret, err;
+	int fd = export_page(ctl, 0), bufs, ret;
 	struct p2ptest_import imp = { .dmabuf_fd = fd, .client = client };
 	void *ro = read_only_copy(&imp, sizeof(imp));
 
-	bufs = count_phys_bufs();
-	ret = ioctl(ctl, P2PTEST_IOC_IMPORT, ro);
-	err = errno;
+	bufs = p2ptest_count_phys_bufs();
+	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_IMPORT, ro);
 	munmap(ro, PAGE);
 	close(fd);
 	/* No import holds the buffer: closing it freed it. */
-	result("import-efault", fd >= 0 && ret && err == EFAULT && count_phys_bufs() == bufs - 1,
+	result("import-efault", fd >= 0 && ret == -EFAULT &&
+	       p2ptest_count_phys_bufs() == bufs - 1,
 	       ret ? "an unreachable import keeps the buffer alive" : "no EFAULT");
 }
 
@@ -320,20 +301,13 @@ static bool readable(volatile uint32_t *p)
 	return ok;
 }
 
-static int revoke_buf(int ctl, int fd, bool restore)
-{
-	struct p2ptest_revoke rv = { .dmabuf_fd = fd, .restore = restore };
-
-	return ioctl(ctl, P2PTEST_IOC_REVOKE, &rv) ? -errno : 0;
-}
-
 static void mmap_cases(int ctl)
 {
-	int fd = export_range(ctl, &provider, bar, 0, PAGE), err;
+	int fd = export_page(ctl, 0), err;
 	void *map;
 
 	if (fd < 0) {
-		result("mmap-private", false, strerror(errno));
+		result("mmap-private", false, strerror(-fd));
 		return;
 	}
 	map = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -348,10 +322,10 @@ static void mmap_cases(int ctl)
 		close(fd);
 		return;
 	}
-	err = readable(map) ? revoke_buf(ctl, fd, false) : -EFAULT;
+	err = readable(map) ? __p2ptest_revoke(ctl, fd, 0) : -EFAULT;
 	result("mmap-revoke", !err && !readable(map),
 	       err ? strerror(-err) : "a page is still mapped after the revoke");
-	err = revoke_buf(ctl, fd, true);
+	err = __p2ptest_revoke(ctl, fd, 1);
 	result("mmap-restore", !err && readable(map),
 	       err ? strerror(-err) : "the mapping does not work again after the restore");
 	munmap(map, PAGE);
@@ -386,9 +360,9 @@ static void decode_hammer(int ctl)
 
 		if (*fd >= 0)
 			close(*fd);
-		*fd = export_range(ctl, &provider, bar, (uint64_t)(i % 8) * PAGE, PAGE);
+		*fd = export_page(ctl, (uint64_t)(i % 8) * PAGE);
 		if (*fd < 0)
-			atomic_store(&hammer_err, -errno);
+			atomic_store(&hammer_err, *fd);
 	}
 	for (i = 0; i < 2; i++)
 		pthread_join(flip[i], NULL);
@@ -403,14 +377,14 @@ static void decode_hammer(int ctl)
 
 static void unload(void)
 {
-	int ctl = open("/dev/p2ptest", O_RDWR), fd;
+	int ctl = p2ptest_open(), fd;
 	void *map;
 
 	if (ctl < 0) {
-		result("unload", false, "/dev/p2ptest");
+		result("unload", false, P2PTEST_DEV);
 		return;
 	}
-	fd = export_range(ctl, &provider, bar, 0, PAGE);
+	fd = export_page(ctl, 0);
 	map = fd < 0 ? MAP_FAILED : mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	if (map != MAP_FAILED)
 		munmap(map, PAGE);
@@ -463,7 +437,8 @@ int main(int argc, char **argv)
 	if (unload_only)
 		argv++, argc--;
 	if (argc < (unload_only ? 3 : 4) || (unload_only && argc > 3) ||
-	    parse_bdf(argv[1], &provider) || (!unload_only && parse_bdf(argv[3], &client))) {
+	    p2ptest_parse_bdf(argv[1], &provider) ||
+	    (!unload_only && p2ptest_parse_bdf(argv[3], &client))) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF [CASE...]\n"
 			"       %s --unload PROVIDER-BDF BAR\n", argv[0], argv[0]);
 		return 2;
@@ -474,9 +449,9 @@ int main(int argc, char **argv)
 		unload();
 		return failures ? 1 : 0;
 	}
-	ctl = open("/dev/p2ptest", O_RDWR);
+	ctl = p2ptest_open();
 	if (ctl < 0) {
-		perror("/dev/p2ptest");
+		fprintf(stderr, "%s: %s\n", P2PTEST_DEV, strerror(-ctl));
 		return 2;
 	}
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

@@ -39,19 +39,22 @@
  *
  *   p2ptest_stress PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
-#include "p2ptest_util.h"
+#include "p2ptest_client.h"
 
-#define EXPLAIN		"/sys/kernel/debug/p2pdma/explain"
 #define CHUNK		512	/* bytes one transfer pass moves */
 #define SHARED_LEN	(2 * 4096)
 #define OTHER_OFF	(64 * 1024)
@@ -88,13 +91,13 @@ static void fail(const char *who, const char *what, int err)
 	atomic_store(&failed, 1);
 }
 
-/* /dev/p2ptest for thread @who, or -1 (reported). */
+/* /dev/p2ptest for thread @who, or -errno (reported). */
 static int open_ctl(const char *who)
 {
-	int ctl = open("/dev/p2ptest", O_RDWR);
+	int ctl = p2ptest_open();
 
 	if (ctl < 0)
-		fail(who, "/dev/p2ptest", errno);
+		fail(who, P2PTEST_DEV, -ctl);
 	return ctl;
 }
 
@@ -111,20 +114,10 @@ static void nap(long us)
 	nanosleep(&ts, NULL);
 }
 
-static int transfer(int ctl, uint32_t handle, uint32_t dir, uint64_t off, void *data)
+/* Refusals a revoke or reset in flight may cause (-errno). */
+static bool refusal(int ret)
 {
-	struct p2ptest_transfer t = {
-		.handle = handle, .direction = dir, .offset = off, .length = CHUNK,
-		.data = (uint64_t)(uintptr_t)data,
-	};
-
-	return ioctl(ctl, P2PTEST_IOC_TRANSFER, &t);
-}
-
-/* Refusals a revoke or reset in flight may cause. */
-static bool refusal(int err)
-{
-	return err == ENODEV || err == EBUSY;
+	return ret == -ENODEV || ret == -EBUSY;
 }
 
 static void *importer(void *arg)
@@ -136,27 +129,29 @@ static void *importer(void *arg)
 	snprintf(who, sizeof(who), "importer%d", id);
 	/* ROUNDS verified rounds, however many tries; then on until UNTIL-FILE. */
 	for (r = 0; !atomic_load(&failed) && (r < rounds || !until_met());) {
-		struct p2ptest_import imp = { .dmabuf_fd = shared_fd, .client = client };
-		struct p2ptest_handle h;
+		uint64_t off = (uint64_t)id * 4096;
+		struct p2ptest_import imp;
 		int a, b;
 
 		for (i = 0; i < CHUNK; i++)
 			out[i] = (unsigned char)(id * 131 + r * 7 + i);
-		if (ioctl(ctl, P2PTEST_IOC_IMPORT, &imp)) {
-			if (!refusal(errno))
-				fail(who, "import", errno);
+		a = __p2ptest_import(ctl, shared_fd, &client, &imp);
+		if (a) {
+			if (!refusal(a))
+				fail(who, "import", -a);
 			atomic_fetch_add(&import_refused, 1);
 			nap(20000);
 			continue;
 		}
 		atomic_fetch_add(&imports, 1);
-		a = transfer(ctl, imp.handle, P2PTEST_TO_BUFFER, (uint64_t)id * 4096, out);
-		if (a && !refusal(errno))
-			fail(who, "transfer to the buffer", errno);
+		a = __p2ptest_transfer(ctl, imp.handle, P2PTEST_TO_BUFFER, off, out, CHUNK);
+		if (a && !refusal(a))
+			fail(who, "transfer to the buffer", -a);
 		memset(in, 0, sizeof(in));
-		b = a ? a : transfer(ctl, imp.handle, P2PTEST_FROM_BUFFER, (uint64_t)id * 4096, in);
-		if (!a && b && !refusal(errno))
-			fail(who, "transfer from the buffer", errno);
+		b = a ? a : __p2ptest_transfer(ctl, imp.handle, P2PTEST_FROM_BUFFER, off, in,
+					       CHUNK);
+		if (!a && b && !refusal(b))
+			fail(who, "transfer from the buffer", -b);
 		atomic_fetch_add(&transfers, 1);
 		if (!a && !b) {
 			if (memcmp(in, out, CHUNK)) {
@@ -169,9 +164,9 @@ static void *importer(void *arg)
 		} else {
 			atomic_fetch_add(&refused, 1);
 		}
-		h = (struct p2ptest_handle){ .handle = imp.handle };
-		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
-			fail(who, "unimport", errno);
+		a = __p2ptest_unimport(ctl, imp.handle);
+		if (a)
+			fail(who, "unimport", -a);
 	}
 	return NULL;
 }
@@ -180,15 +175,15 @@ static void *revoker(void *arg)
 {
 	int ctl = open_ctl("revoker");
 	uint32_t restore = 0;
+	int ret;
 
 	(void)arg;
 	if (ctl < 0)
 		return NULL;
 	while (!atomic_load(&done)) {
-		struct p2ptest_revoke rv = { .dmabuf_fd = shared_fd, .restore = restore };
-
-		if (ioctl(ctl, P2PTEST_IOC_REVOKE, &rv) && errno != EBUSY)
-			fail("revoker", restore ? "restore" : "revoke", errno);
+		ret = __p2ptest_revoke(ctl, shared_fd, restore);
+		if (ret && ret != -EBUSY)
+			fail("revoker", restore ? "restore" : "revoke", -ret);
 		atomic_fetch_add(&revokes, 1);
 		restore = !restore;
 		/* Revoked for 50 ms, usable for 400 ms: a transfer round is 4 edu DMAs. */
@@ -229,11 +224,12 @@ static void *exporter(void *arg)
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
 		uint64_t r = next_rand(&rnd);
 		uint32_t page = (uint32_t)(r % 8), word = (uint32_t)(r >> 8) % 1024;
-		int fd = export_range(ctl, &provider, bar, OTHER_OFF + page * 4096, 4096);
+		struct p2ptest_range range = { .offset = OTHER_OFF + page * 4096, .length = 4096 };
+		int fd = __p2ptest_export(ctl, &provider, bar, &range, 1);
 		volatile uint32_t *p;
 
 		if (fd < 0) {
-			fail("exporter", "export", errno);
+			fail("exporter", "export", -fd);
 			break;
 		}
 		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -257,30 +253,22 @@ static void *exporter(void *arg)
 static void *decoder(void *arg)
 {
 	uint64_t rnd = thread_rand_init(32);
-	char path[128];
-	uint16_t cmd;
-	int fd;
+	int err;
 
 	(void)arg;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", provider_bdf);
-	fd = open(path, O_RDWR);
-	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2) {
-		fail("decoder", path, errno);
-		return NULL;
-	}
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
 		uint64_t r = next_rand(&rnd);
-		uint16_t off = cmd & ~0x2;
 
 		nap(300000 + (long)(r % 700000));
-		if (pwrite(fd, &off, 2, 4) != 2)
-			fail("decoder", "decode off", errno);
+		err = p2ptest_pci_set_decode(provider_bdf, false);
+		if (err)
+			fail("decoder", "decode off", -err);
 		nap(10000 + (long)((r >> 32) % 40000));
-		if (pwrite(fd, &cmd, 2, 4) != 2)
-			fail("decoder", "decode on", errno);
+		err = p2ptest_pci_set_decode(provider_bdf, true);
+		if (err)
+			fail("decoder", "decode on", -err);
 		atomic_fetch_add(&decodes, 1);
 	}
-	close(fd);
 	return NULL;
 }
 
@@ -293,9 +281,9 @@ static void *rebinder(void *arg)
 	(void)arg;
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
 		nap(1000000 + (long)(next_rand(&rnd) % 2000000));
-		err = sysfs_write("/sys/bus/pci/drivers/p2ptest/unbind", client_bdf);
+		err = p2ptest_driver_unbind("p2ptest", client_bdf);
 		if (!err)
-			err = sysfs_write("/sys/bus/pci/drivers/p2ptest/bind", client_bdf);
+			err = p2ptest_driver_bind("p2ptest", client_bdf);
 		if (err) {
 			fail("rebinder", "unbind and bind the client", -err);
 			break;
@@ -307,30 +295,23 @@ static void *rebinder(void *arg)
 
 static void *router(void *arg)
 {
-	char q[64], answer[4096];
+	char answer[4096];
+	int err;
 
 	(void)arg;
-	snprintf(q, sizeof(q), "%s %s", provider_bdf, client_bdf);
 	while (!atomic_load(&done)) {
-		int fd = open(EXPLAIN, O_RDWR);
-		ssize_t n;
-
-		if (fd < 0) {
-			fail("router", EXPLAIN, errno);
+		err = p2ptest_explain(provider_bdf, client_bdf, answer, sizeof(answer));
+		if (err == -ENOENT) {
+			fail("router", P2PTEST_EXPLAIN, -err);
 			break;
 		}
-		if (write(fd, q, strlen(q)) < 0) {
-			fail("router", "explain query", errno);
-		} else {
-			n = pread(fd, answer, sizeof(answer) - 1, 0);
-			answer[n > 0 ? n : 0] = '\0';
-			if (!strstr(answer, "BUS_ADDR") && !strstr(answer, "THRU_HOST_BRIDGE") &&
-			    !strstr(answer, "NOT_SUPPORTED")) {
-				printf("not ok router: explain gave no verdict: %.200s\n", answer);
-				atomic_store(&failed, 1);
-			}
+		if (err) {
+			fail("router", "explain query", -err);
+		} else if (!strstr(answer, "BUS_ADDR") && !strstr(answer, "THRU_HOST_BRIDGE") &&
+			   !strstr(answer, "NOT_SUPPORTED")) {
+			printf("not ok router: explain gave no verdict: %.200s\n", answer);
+			atomic_store(&failed, 1);
 		}
-		close(fd);
 		atomic_fetch_add(&explains, 1);
 		nap(10000);
 	}
@@ -340,12 +321,13 @@ static void *router(void *arg)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
+	struct p2ptest_range shared = { .offset = 0, .length = SHARED_LEN };
 	pthread_t imp[2], rev, exp[2], rt, dec, reb;
 	long ptes_before, ptes;
-	int ctl, bufs, i;
+	int ctl, bufs, ret, i;
 
-	if (argc < 5 || argc > 6 || parse_bdf(argv[1], &provider) ||
-	    parse_bdf(argv[3], &client) || atoi(argv[4]) < 1) {
+	if (argc < 5 || argc > 6 || p2ptest_parse_bdf(argv[1], &provider) ||
+	    p2ptest_parse_bdf(argv[3], &client) || atoi(argv[4]) < 1) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]\n",
 			argv[0]);
 		return 2;
@@ -360,16 +342,16 @@ int main(int argc, char **argv)
 	printf("stress: seed %#" PRIx64 " (P2PTEST_SEED=%#" PRIx64 " repeats it)\n", seed, seed);
 	fflush(stdout);
 	sigaction(SIGBUS, &sa, NULL);
-	ctl = open("/dev/p2ptest", O_RDWR);
-	shared_ctl = open("/dev/p2ptest", O_RDWR);
-	if (ctl < 0 || shared_ctl < 0) {
-		perror("/dev/p2ptest");
+	ctl = p2ptest_open();
+	shared_ctl = ctl < 0 ? ctl : p2ptest_open();
+	if (shared_ctl < 0) {
+		fprintf(stderr, "%s: %s\n", P2PTEST_DEV, strerror(-shared_ctl));
 		return 2;
 	}
-	ptes_before = count_iommu_ptes(client_bdf);
-	shared_fd = export_range(ctl, &provider, bar, 0, SHARED_LEN);
+	ptes_before = p2ptest_count_iommu_ptes(client_bdf);
+	shared_fd = __p2ptest_export(ctl, &provider, bar, &shared, 1);
 	if (shared_fd < 0) {
-		perror("export");
+		fprintf(stderr, "export: %s\n", strerror(-shared_fd));
 		return 2;
 	}
 	pthread_create(&rev, NULL, revoker, NULL);
@@ -390,8 +372,9 @@ int main(int argc, char **argv)
 	 * Decode is on again and nobody revokes any more: the buffer must be
 	 * usable (restoring a usable buffer is not an error).
 	 */
-	if (ioctl(ctl, P2PTEST_IOC_REVOKE, &(struct p2ptest_revoke){ shared_fd, 1 }))
-		fail("revoker", "final restore", errno);
+	ret = __p2ptest_revoke(ctl, shared_fd, 1);
+	if (ret)
+		fail("revoker", "final restore", -ret);
 	for (i = 0; i < 2; i++)
 		pthread_join(exp[i], NULL);
 	pthread_join(rt, NULL);
@@ -407,8 +390,8 @@ int main(int argc, char **argv)
 	       atomic_load(&refused), atomic_load(&revokes), atomic_load(&exports),
 	       atomic_load(&vanished), atomic_load(&explains), atomic_load(&decodes),
 	       atomic_load(&rebinds));
-	bufs = count_phys_bufs();
-	ptes = count_iommu_ptes(client_bdf);
+	bufs = p2ptest_count_phys_bufs();
+	ptes = p2ptest_count_iommu_ptes(client_bdf);
 	if (bufs != 0) {
 		printf("not ok leftovers: %d dma-buf(s) of physical ranges still alive\n", bufs);
 		atomic_store(&failed, 1);

@@ -37,17 +37,19 @@
  *   revoke-close        closing the device revokes it for good, and the
  *                       buffer is freed once its last user lets go.
  */
-#include <dirent.h>
-#include <libgen.h>
-#include <limits.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <linux/pci_regs.h>
+#include <string.h>
+#include <unistd.h>
 #include <linux/vfio.h>
 
+#include "p2ptest_client.h"
 #include "p2ptest_park.h"
-#include "p2ptest_util.h"
+#include "p2ptest_vfio.h"
 
 #define PAGE		4096u
 #define RANGE0_OFF	0x0000u
@@ -62,7 +64,7 @@ static int failed;
 static int dev_fd = -1, ctl = -1;
 static uint32_t bar;
 static struct p2ptest_pci_addr client;
-static struct vfio_region_info bar_info, cfg_info;
+static struct vfio_region_info bar_info;
 
 static void result(const char *name, const char *why)
 {
@@ -72,19 +74,6 @@ static void result(const char *name, const char *why)
 	} else {
 		printf("ok %s\n", name);
 	}
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
 }
 
 /* One VFIO_DEVICE_FEATURE call for a DMA_BUF feature: its result, or -errno. */
@@ -100,11 +89,9 @@ static int feature(uint32_t flags, uint32_t argsz, uint32_t region, uint32_t dfl
 		.d = { .region_index = region, .open_flags = O_RDWR | O_CLOEXEC,
 		       .flags = dflags, .nr_ranges = nr },
 	};
-	int ret;
 
 	memcpy(arg.r, ranges, sizeof(arg.r));
-	ret = ioctl(dev_fd, VFIO_DEVICE_FEATURE, &arg);
-	return ret < 0 ? -errno : ret;
+	return __vfio_device_feature(dev_fd, &arg.f);
 }
 
 #define GET	(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF)
@@ -113,11 +100,6 @@ static int feature(uint32_t flags, uint32_t argsz, uint32_t region, uint32_t dfl
 static const struct vfio_region_dma_range two[2] = {
 	{ RANGE0_OFF, RANGE_LEN }, { RANGE1_OFF, RANGE_LEN },
 };
-
-static int export_two(void)
-{
-	return feature(GET, FULL, bar, 0, 2, two);
-}
 
 static void check_probe(void)
 {
@@ -162,7 +144,7 @@ static void check_errnos(uint64_t bar_len)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int fds = count_fds(), bufs = count_phys_bufs();
+		int fds = p2ptest_count_fds(), bufs = p2ptest_count_phys_bufs();
 		int ret = feature(t[i].flags, t[i].argsz, t[i].region, t[i].dflags, t[i].nr,
 				  t[i].r);
 		char name[64], why[128];
@@ -173,9 +155,9 @@ static void check_errnos(uint64_t bar_len)
 		if (ret != -t[i].err)
 			snprintf(why, sizeof(why), "got %d (%s), want -%s", ret,
 				 ret < 0 ? strerror(-ret) : "an fd", strerrorname_np(t[i].err));
-		else if (count_fds() != fds || count_phys_bufs() != bufs)
+		else if (p2ptest_count_fds() != fds || p2ptest_count_phys_bufs() != bufs)
 			snprintf(why, sizeof(why), "left %d fd(s) and %d buffer(s) behind",
-				 count_fds() - fds, count_phys_bufs() - bufs);
+				 p2ptest_count_fds() - fds, p2ptest_count_phys_bufs() - bufs);
 		else
 			why[0] = 0;
 		result(name, why[0] ? why : NULL);
@@ -184,11 +166,12 @@ static void check_errnos(uint64_t bar_len)
 
 static int import(int dmabuf, uint32_t *handle, char *why, size_t n)
 {
-	struct p2ptest_import imp = { .dmabuf_fd = dmabuf, .client = client };
+	struct p2ptest_import imp;
+	int ret = __p2ptest_import(ctl, dmabuf, &client, &imp);
 
-	if (ioctl(ctl, P2PTEST_IOC_IMPORT, &imp)) {
-		snprintf(why, n, "IMPORT: %s", strerror(errno));
-		return -errno;
+	if (ret) {
+		snprintf(why, n, "IMPORT: %s", strerror(-ret));
+		return ret;
 	}
 	*handle = imp.handle;
 	if (imp.route == P2PTEST_ROUTE_SYSTEM) {
@@ -196,16 +179,6 @@ static int import(int dmabuf, uint32_t *handle, char *why, size_t n)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static int transfer(uint32_t handle, uint32_t dir, uint64_t off, void *data, size_t len)
-{
-	struct p2ptest_transfer t = {
-		.handle = handle, .direction = dir, .offset = off, .length = len,
-		.data = (uint64_t)(uintptr_t)data,
-	};
-
-	return ioctl(ctl, P2PTEST_IOC_TRANSFER, &t) ? -errno : 0;
 }
 
 /* Buffer offset @off as a BAR offset: the two ranges back to back. */
@@ -245,7 +218,7 @@ static const char *round_trip(uint32_t handle, unsigned int seed)
 	for (c = 0; c < 2; c++) {
 		for (i = 0; i < LEN; i++)
 			out[i] = (uint8_t)(seed * 31 + c * 101 + i * 7 + (i >> 8));
-		ret = transfer(handle, P2PTEST_TO_BUFFER, offs[c], out, LEN);
+		ret = __p2ptest_transfer(ctl, handle, P2PTEST_TO_BUFFER, offs[c], out, LEN);
 		if (ret)
 			return snprintf(why, sizeof(why), "TO_BUFFER at %#llx: %s",
 					(unsigned long long)offs[c], strerror(-ret)), why;
@@ -260,7 +233,7 @@ static const char *round_trip(uint32_t handle, unsigned int seed)
 			out[i] = (uint8_t)~(seed + c * 57 + i * 13);
 		if (bar_io(true, offs[c], out, LEN))
 			return "writing the BAR through VFIO failed";
-		ret = transfer(handle, P2PTEST_FROM_BUFFER, offs[c], in, LEN);
+		ret = __p2ptest_transfer(ctl, handle, P2PTEST_FROM_BUFFER, offs[c], in, LEN);
 		if (ret)
 			return snprintf(why, sizeof(why), "FROM_BUFFER at %#llx: %s",
 					(unsigned long long)offs[c], strerror(-ret)), why;
@@ -273,23 +246,13 @@ static const char *round_trip(uint32_t handle, unsigned int seed)
 	return NULL;
 }
 
-static int set_decode(bool on)
-{
-	uint16_t cmd;
-	off_t at = cfg_info.offset + PCI_COMMAND;
-
-	if (pread(dev_fd, &cmd, 2, at) != 2)
-		return -1;
-	cmd = on ? cmd | PCI_COMMAND_MEMORY : cmd & ~PCI_COMMAND_MEMORY;
-	return pwrite(dev_fd, &cmd, 2, at) == 2 ? 0 : -1;
-}
 
 /* A transfer of the revoked buffer must fail with ENODEV. */
 static const char *expect_revoked(uint32_t handle)
 {
 	static char why[96];
 	uint8_t b[64] = { 0 };
-	int ret = transfer(handle, P2PTEST_TO_BUFFER, 0, b, sizeof(b));
+	int ret = __p2ptest_transfer(ctl, handle, P2PTEST_TO_BUFFER, 0, b, sizeof(b));
 
 	if (ret == -ENODEV)
 		return NULL;
@@ -300,9 +263,7 @@ static const char *expect_revoked(uint32_t handle)
 
 static void unimport(uint32_t handle)
 {
-	struct p2ptest_handle h = { .handle = handle };
-
-	ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h);
+	__p2ptest_unimport(ctl, handle);
 }
 
 /*
@@ -332,13 +293,13 @@ static const char *export_vs_decode(void)
 	};
 	call_start(&c, dev_fd, VFIO_DEVICE_FEATURE, arg);
 	err = park_wait(&p);
-	if (!err && set_decode(false))
+	if (!err && __vfio_set_decode(dev_fd, false))
 		err = -EIO;
 	park_release(&p, two, sizeof(two));
 	pthread_join(c.thread, NULL);
 	park_fini(&p);
 	if (err || c.ret < 0) {
-		set_decode(true);
+		__vfio_set_decode(dev_fd, true);
 		if (c.ret >= 0)
 			close(c.ret);
 		return snprintf(why, sizeof(why), "%s: %s", err ? "parking" : "the export",
@@ -348,14 +309,14 @@ static const char *export_vs_decode(void)
 	if (!ret)
 		unimport(handle);
 	if (ret != -ENODEV) {
-		set_decode(true);
+		__vfio_set_decode(dev_fd, true);
 		close(c.ret);
 		return snprintf(why, sizeof(why),
 				"an import of a buffer made while decode was off: %s, want ENODEV",
 				ret ? strerror(-ret) : "succeeded"), why;
 	}
 	why[0] = 0;
-	if (set_decode(true))
+	if (__vfio_set_decode(dev_fd, true))
 		snprintf(why, sizeof(why), "turning decode on failed");
 	else if (!import(c.ret, &handle, why, sizeof(why))) {
 		const char *r = round_trip(handle, 4);
@@ -393,7 +354,7 @@ static const char *revoke_waits_for_transfer(uint32_t handle)
 	call_start(&c, ctl, P2PTEST_IOC_TRANSFER, &t);
 	/* Asleep uninterruptibly: edu's DMA is running, the lock held. */
 	in_dma = call_blocks(&c);
-	if (set_decode(false))
+	if (__vfio_set_decode(dev_fd, false))
 		snprintf(why, sizeof(why), "turning decode off failed");
 	else
 		why[0] = 0;
@@ -405,7 +366,7 @@ static const char *revoke_waits_for_transfer(uint32_t handle)
 		snprintf(why, sizeof(why), "the transfer: %s", strerror(c.err));
 	else if (!why[0] && revoked)
 		snprintf(why, sizeof(why), "%s", revoked);
-	if (set_decode(true) && !why[0])
+	if (__vfio_set_decode(dev_fd, true) && !why[0])
 		snprintf(why, sizeof(why), "turning decode on failed");
 	if (!why[0] && bar_io(false, 0, in, sizeof(in)))
 		snprintf(why, sizeof(why), "reading the BAR through VFIO failed");
@@ -417,70 +378,37 @@ static const char *revoke_waits_for_transfer(uint32_t handle)
 	return why[0] ? why : NULL;
 }
 
-static int open_device(const char *bdf)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	struct vfio_group_status st = { .argsz = sizeof(st) };
-	ssize_t n;
-	int container, group, fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -1;
-	link[n] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
-	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	group = open(path, O_RDWR | O_CLOEXEC);
-	if (container < 0 || group < 0 || ioctl(group, VFIO_GROUP_GET_STATUS, &st) ||
-	    !(st.flags & VFIO_GROUP_FLAGS_VIABLE) ||
-	    ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		return -1;
-	fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	/* The device keeps the group and the container in use. */
-	close(group);
-	close(container);
-	return fd;
-}
-
-static int region_info(uint32_t index, struct vfio_region_info *info)
-{
-	*info = (struct vfio_region_info){ .argsz = sizeof(*info), .index = index };
-	return ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, info);
-}
-
 int main(int argc, char **argv)
 {
 	char why[128] = "";
 	const char *r;
 	uint32_t handle = 0;
-	int dmabuf;
+	int dmabuf, ret;
 	off_t size;
 	long ptes;
 
-	if (argc != 4 || parse_bdf(argv[3], &client)) {
+	if (argc != 4 || p2ptest_parse_bdf(argv[3], &client)) {
 		fprintf(stderr, "usage: %s EXPORTER-BDF BAR CLIENT-BDF\n", argv[0]);
 		return 2;
 	}
 	bar = (uint32_t)strtoul(argv[2], NULL, 0);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	dev_fd = open_device(argv[1]);
-	if (dev_fd < 0 || region_info(bar, &bar_info) || region_info(VFIO_PCI_CONFIG_REGION_INDEX,
-								      &cfg_info)) {
-		fprintf(stderr, "%s: %s through VFIO: %s\n", argv[0], argv[1], strerror(errno));
+	dev_fd = __vfio_open_device(argv[1]);
+	ret = dev_fd < 0 ? dev_fd : __vfio_region_info(dev_fd, bar, &bar_info);
+	if (ret) {
+		fprintf(stderr, "%s: %s through VFIO: %s\n", argv[0], argv[1], strerror(-ret));
 		return 2;
 	}
-	ctl = open("/dev/p2ptest", O_RDWR | O_CLOEXEC);
+	ctl = p2ptest_open();
 	if (ctl < 0) {
-		fprintf(stderr, "%s: /dev/p2ptest: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "%s: %s: %s\n", argv[0], P2PTEST_DEV, strerror(-ctl));
 		return 2;
 	}
 
 	check_probe();
 	check_errnos(bar_info.size);
 
-	dmabuf = export_two();
+	dmabuf = __vfio_dma_buf_export(dev_fd, bar, two, 2);
 	size = dmabuf >= 0 ? lseek(dmabuf, 0, SEEK_END) : -1;
 	if (dmabuf < 0)
 		snprintf(why, sizeof(why), "%s", strerror(-dmabuf));
@@ -497,8 +425,8 @@ int main(int argc, char **argv)
 		return 1;
 	result("transfer", round_trip(handle, 1));
 
-	r = set_decode(false) ? "turning decode off failed" : expect_revoked(handle);
-	if (!r && set_decode(true))
+	r = __vfio_set_decode(dev_fd, false) ? "turning decode off failed" : expect_revoked(handle);
+	if (!r && __vfio_set_decode(dev_fd, true))
 		r = "turning decode on failed";
 	result("revoke-decode", r ? r : round_trip(handle, 2));
 
@@ -507,11 +435,11 @@ int main(int argc, char **argv)
 	 * (move_notify) until the next transfer maps it again. Behind a
 	 * translating IOMMU that shows as edu's page-table entries going.
 	 */
-	ptes = count_iommu_ptes(argv[3]);
+	ptes = p2ptest_count_iommu_ptes(argv[3]);
 	if (ioctl(dev_fd, VFIO_DEVICE_RESET)) {
 		snprintf(why, sizeof(why), "VFIO_DEVICE_RESET: %s", strerror(errno));
 		r = why;
-	} else if (ptes > 0 && count_iommu_ptes(argv[3]) >= ptes) {
+	} else if (ptes > 0 && p2ptest_count_iommu_ptes(argv[3]) >= ptes) {
 		snprintf(why, sizeof(why), "edu kept its %ld IOMMU entries: the import was not unmapped",
 			 ptes);
 		r = why;
@@ -525,15 +453,14 @@ int main(int argc, char **argv)
 	close(dev_fd);
 	r = expect_revoked(handle);
 	if (!r) {
-		struct p2ptest_handle h = { .handle = handle };
 		uint32_t again;
 
-		if (ioctl(ctl, P2PTEST_IOC_UNIMPORT, &h))
+		if (__p2ptest_unimport(ctl, handle))
 			r = "UNIMPORT failed";
 		else if (import(dmabuf, &again, why, sizeof(why)) != -ENODEV)
 			r = "a new import of the closed device's buffer did not fail with ENODEV";
 		close(dmabuf);
-		if (!r && count_phys_bufs() != 0)
+		if (!r && p2ptest_count_phys_bufs() != 0)
 			r = "the buffer outlived its last user";
 	}
 	result("revoke-close", r);
