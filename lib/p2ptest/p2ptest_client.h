@@ -107,8 +107,9 @@ int p2ptest_driver_bind(const char *driver, const char *bdf);
 int p2ptest_driver_unbind(const char *driver, const char *bdf);
 /*
  * Bind @bdf to @driver through its driver_override. A device already
- * bound to @driver is left alone; one bound to another driver is taken
- * from it only when @take (-EBUSY otherwise, nothing written). The driver
+ * bound to @driver is left alone once its probe() is over (waited for);
+ * one bound to another driver is taken from it only when @take (-EBUSY
+ * otherwise, nothing written). The driver
  * it had goes into @old ("" none; @old may be NULL): p2ptest_pci_bind()
  * with it gives the device back. 0, or -errno: -ENOENT no such device,
  * -ENODEV from the bind of a device the PCI core does not let drivers

@@ -235,8 +235,16 @@ int p2ptest_pci_bind(const char *bdf, const char *driver, bool take, char *old, 
 		snprintf(old, oldlen, "%s", cur);
 	if (ret)
 		return ret;
-	if (!strcmp(cur, driver))
-		return 0;
+	if (!strcmp(cur, driver)) {
+		/*
+		 * The driver link appears before the driver's probe() runs (a
+		 * device that bound itself after a hot-add may still be in it).
+		 * A bind takes the device lock probe() runs under: its EBUSY
+		 * says the device is bound and probed.
+		 */
+		ret = p2ptest_driver_bind(driver, bdf);
+		return ret == -EBUSY ? 0 : ret;
+	}
 	if (cur[0]) {
 		if (!take)
 			return -EBUSY;
