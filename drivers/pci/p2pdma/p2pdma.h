@@ -50,4 +50,9 @@ u64 p2pdma_topology_gen(void);
 unsigned long p2pdma_client_key(struct pci_dev *client);
 bool p2pdma_entry_unpack(void *entry, u64 gen, int *dist, enum pci_p2pdma_map_type *map);
 
+/* mmap.c: p2pmem for user space (p2pmem/allocate) */
+extern struct bin_attribute p2pmem_alloc_attr;
+extern const struct dev_pagemap_ops p2pdma_pgmap_ops;
+void p2pdma_unmap_mappings(void *data);
+
 #endif /* DRIVERS_PCI_P2PDMA_H */
