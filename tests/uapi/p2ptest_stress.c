@@ -67,7 +67,7 @@ static uint64_t seed = 0x5eed;
 static atomic_bool done;
 static atomic_int failed;
 static atomic_ulong transfers, verified, refused, revokes, exports, explains, imports;
-static atomic_ulong import_refused;
+static atomic_ulong import_refused, import_enodev;
 static atomic_ulong decodes, rebinds, vanished;
 
 /* One generator per thread, from the run's seed and the thread's number. */
@@ -140,6 +140,8 @@ static void *importer(void *arg)
 			if (!refusal(a))
 				fail(who, "import", -a);
 			atomic_fetch_add(&import_refused, 1);
+			if (a == -ENODEV)
+				atomic_fetch_add(&import_enodev, 1);
 			nap(20000);
 			continue;
 		}
@@ -382,11 +384,13 @@ int main(int argc, char **argv)
 	close(shared_ctl);
 	close(ctl);
 
-	printf("stress: %lu imports (%lu refused), %lu transfer rounds (%lu verified, %lu refused), "
+	printf("stress: %lu imports (%lu refused: %lu ENODEV, %lu EBUSY), %lu transfer rounds "
+	       "(%lu verified, %lu refused), "
 	       "%lu revokes/restores, %lu exports with mmap (%lu pages vanished under a "
 	       "revoke), %lu explains, %lu decode off/on, %lu client rebinds\n",
-	       atomic_load(&imports), atomic_load(&import_refused), atomic_load(&transfers),
-	       atomic_load(&verified),
+	       atomic_load(&imports), atomic_load(&import_refused), atomic_load(&import_enodev),
+	       atomic_load(&import_refused) - atomic_load(&import_enodev),
+	       atomic_load(&transfers), atomic_load(&verified),
 	       atomic_load(&refused), atomic_load(&revokes), atomic_load(&exports),
 	       atomic_load(&vanished), atomic_load(&explains), atomic_load(&decodes),
 	       atomic_load(&rebinds));

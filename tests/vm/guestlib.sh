@@ -62,6 +62,29 @@ kunit() {
 	rmmod "${m%.ko}" 2>/dev/null
 }
 
+# qmp VERB ID: ask the host to unplug or replug the QEMU device ID
+# (tests/vm/qmp.py) and wait for its answer, which is printed: "ok" once
+# QEMU reports the device deleted or added, else what went wrong. The host
+# bounds its own waits, so this waits for the answer itself.
+qmp() {
+	q=$RES/qmp
+	mkdir -p "$q"
+	rm -f "$q/reply"
+	echo "$1 $2" >"$q/request.tmp" && mv "$q/request.tmp" "$q/request"
+	while [ ! -f "$q/reply" ]; do sleep 1; done
+	cat "$q/reply"
+	rm -f "$q/reply"
+}
+
+# wait_for PATH: wait until PATH exists (a device coming back after a
+# replug or rescan probes in its own time); fails after 600 s, a bound no
+# guest reaches unless the device never comes.
+wait_for() {
+	n=0
+	while [ ! -e "$1" ] && [ $n -lt 600 ]; do sleep 1; n=$((n + 1)); done
+	[ -e "$1" ]
+}
+
 # plan_status: the plan's exit status for the host, 1 if a step failed.
 plan_status() { ! grep -q '^fail' "$RES/steps"; }
 

@@ -9,9 +9,9 @@
 #   rootports topology, IOMMU strict: refused (EREMOTEIO, the explanation
 #   in the log) until q35's host bridge is allow-listed, then
 #   THRU_HOST_BRIDGE.
-# Last, the provider is removed through sysfs while fio runs on its memory
-# and while a process has it mapped: no crash, no hang, no leak (the
-# lane's kmemleak scan), the pool's counter back to full before.
+# Last, the provider goes away while fio runs on its memory (sysfs remove,
+# then a QMP hot unplug) and while a process has it mapped: no crash, no
+# hang, no leak (the lane's kmemleak scan), the pool full when it is back.
 T=${P2P_ROOT#/host}/build/tools
 AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
 CACHE=/sys/kernel/debug/p2pdma/cache
@@ -94,24 +94,44 @@ insmod "$(kmod drivers/block/brd.ko)" rd_nr=1 rd_size=1024
 cases p2pmem-user "$T/p2pmem_user" "$provider" "$blk" /dev/ram0
 rmmod brd
 
-# Remove the provider while fio uses its memory: wait until fio has mapped
-# it (the pool's counter drops), then remove. fio must end (its I/O
-# fails), the removal must return, and the rescan brings the device back.
-full=$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)
-chroot /host fio --name=unplug --filename="$blk" --direct=1 --ioengine=io_uring \
-	--bs=64k --iodepth=8 --rw=randrw --offset=1M --size=1M --time_based --runtime=600 \
-	--mem="mmapshared:$alloc" >"$RES/fio-unplug.out" 2>&1 &
-fio_pid=$!
-while [ "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available 2>/dev/null)" = "$full" ] &&
-	kill -0 $fio_pid 2>/dev/null; do
-	sleep 1
-done
+# fio_on_provider: start fio on the provider's memory in the background
+# and return once it has mapped it (the pool's counter drops); $fio_pid.
+fio_on_provider() {
+	full=$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)
+	chroot /host fio --name=unplug --filename="$blk" --direct=1 --ioengine=io_uring \
+		--bs=64k --iodepth=8 --rw=randrw --offset=1M --size=1M --time_based --runtime=600 \
+		--mem="mmapshared:$alloc" >"$RES/fio-$1.out" 2>&1 &
+	fio_pid=$!
+	while [ "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available 2>/dev/null)" = "$full" ] &&
+		kill -0 $fio_pid 2>/dev/null; do
+		sleep 1
+	done
+}
+
+# Remove the provider while fio uses its memory: the removal must return,
+# fio must end (its I/O fails, its mapping is gone), and the device must
+# come back with its whole pool. Through sysfs, then as a hot unplug.
+fio_on_provider sysfs-remove
 step remove-under-fio sh -c "echo 1 >/sys/bus/pci/devices/$provider/remove"
 wait $fio_pid
-log "fio under removal exited with $?"
+log "fio under sysfs removal exited with $?"
 check_eq provider-gone "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
 step rescan sh -c "echo 1 >/sys/bus/pci/rescan"
 check_eq pool-full-after-rescan "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)" "$full"
+
+# QEMU's id of the provider, from its serial (tests/vm/topologies.py).
+qemu_id=$(sed -n 's/^p2pnvme\([0-9]*\).*/nvme\1/p' /sys/bus/pci/devices/"$provider"/nvme/nvme*/serial)
+fio_on_provider hot-unplug
+check_eq hot-unplug-under-fio "$(qmp unplug "$qemu_id")" ok
+wait $fio_pid
+log "fio under hot unplug exited with $?"
+check_eq hot-unplugged "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
+check_eq replug "$(qmp replug "$qemu_id")" ok
+if wait_for "/sys/bus/pci/devices/$provider/p2pmem/available"; then
+	check_eq pool-full-after-replug "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)" "$full"
+else
+	fail pool-full-after-replug "$provider did not come back"
+fi
 
 # Remove it while a process has its memory mapped.
 cases p2pmem-remove "$T/p2pmem_user" "$provider" "$blk" /dev/ram0 remove
