@@ -13,6 +13,11 @@
  * count or index it names) or a negative errno too. Nothing here prints,
  * exits or asserts, and errno after a call is unspecified: the return
  * value says what failed.
+ *
+ * Every path under /sys this library opens (sysfs, and debugfs below
+ * /sys/kernel/debug) starts from the sysfs root: /sys, or the folder
+ * P2PTEST_SYSFS names in the environment, a fake tree for tests that run
+ * without the devices. The paths below are as on a machine.
  */
 #ifndef P2PTEST_CLIENT_H
 #define P2PTEST_CLIENT_H
@@ -28,6 +33,7 @@
 #define P2PTEST_BUFINFO		"/sys/kernel/debug/dma_buf/bufinfo"
 #define P2PTEST_IOMMU_PTES	"/sys/kernel/debug/iommu/intel/domain_translation_struct"
 #define P2PTEST_EXPLAIN		"/sys/kernel/debug/p2pdma/explain"
+#define P2PTEST_CACHE		"/sys/kernel/debug/p2pdma/cache"
 #define P2PTEST_ALLOWLIST	"/sys/module/p2pdma/parameters/host_bridge_allowlist"
 
 /* PCI addresses: "dddd:bb:dd.f", as sysfs names devices. */
@@ -45,9 +51,20 @@ char *p2ptest_format_bdf(const struct p2ptest_pci_addr *addr, char *buf, size_t 
 
 /* sysfs (and debugfs, procfs) files. */
 
+/* The sysfs root: $P2PTEST_SYSFS when set and not empty, else "/sys". */
+const char *p2ptest_sysfs_root(void);
 /*
- * Read the file at @path into @buf: at most @len - 1 bytes, up to the first
- * newline, NUL-terminated. 0 or -errno; @buf is "" on failure.
+ * The path printf(@fmt, ...) makes, with a leading "/sys" replaced by the
+ * sysfs root, into @buf: for a program's own open()s of sysfs files. Other
+ * paths are left as they are. 0, or -ENAMETOOLONG (@buf is "" then).
+ */
+int p2ptest_sysfs_path(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Read the file at @path (under the sysfs root if it is a /sys path, as
+ * every @path of these three) into @buf: at most @len - 1 bytes, up to the
+ * first newline, NUL-terminated. 0 or -errno; @buf is "" on failure.
  */
 int p2ptest_sysfs_read(const char *path, char *buf, size_t len);
 /* Write @val (one write()) to the file at @path: 0 or -errno. */
@@ -93,6 +110,71 @@ int p2ptest_pci_bars(const char *bdf, struct p2ptest_pci_bar bars[P2PTEST_NR_BAR
  * NULL); -ENOENT when it has none, or -errno.
  */
 int p2ptest_pci_largest_bar(const char *bdf, uint64_t *size);
+
+/*
+ * User-space P2PDMA (mainline 6.2): the p2pmem a provider publishes,
+ * /sys/bus/pci/devices/BDF/p2pmem. A shared mapping of its "allocate"
+ * file is P2P memory, the buffer of O_DIRECT I/O to a block device whose
+ * queue can reach the provider.
+ */
+
+/* What p2pmem/ says of a provider. */
+struct p2ptest_p2pmem {
+	bool published;			/* offered to other devices' drivers and to users */
+	uint64_t size;			/* bytes in the pool */
+	uint64_t available;		/* bytes free in it */
+	bool mappable;			/* p2pmem/allocate is there: user space may map it */
+};
+
+/*
+ * The p2pmem of @bdf into *@info: 0, -ENODEV when there is no such device,
+ * -ENOENT when it has no p2pmem (it publishes none: no CMB, a driver that
+ * does not register it, or a kernel without P2PDMA), or -errno.
+ */
+int p2ptest_p2pmem_info(const char *bdf, struct p2ptest_p2pmem *info);
+/*
+ * mmap() @len bytes (a multiple of the page size) of @bdf's p2pmem: a
+ * MAP_SHARED, read-write mapping of p2pmem/allocate at offset 0, its
+ * address in *@addr. Every call maps memory of its own, taken from the
+ * device's pool; munmap() gives it back. The CPU reaches it uncached,
+ * through the BAR. 0 or -errno: -ENOENT no p2pmem/allocate (no p2pmem,
+ * or a kernel without user-space P2PDMA), -EACCES not root, -ENOMEM the
+ * pool has no @len bytes in one piece, -ENODEV the device is going away.
+ */
+int __p2ptest_p2pmem_map(const char *bdf, size_t len, void **addr);
+
+/*
+ * Block devices as sysfs shows them, /sys/block/NAME, and the NVMe
+ * namespaces among them.
+ */
+
+/*
+ * The name in /sys/block of the block device at @path (/dev/nvme0n1:
+ * "nvme0n1") into @name: 0, -ENOTBLK when @path is not a block device,
+ * -EINVAL when it is a partition, or -errno.
+ */
+int p2ptest_block_name(const char *path, char *name, size_t len);
+/*
+ * The logical block size of block device @name in *@lbs and its size in
+ * bytes in *@bytes: 0, -ENOENT no such block device, -EINVAL an attribute
+ * that reads wrong, or -errno.
+ */
+int p2ptest_block_geometry(const char *name, uint32_t *lbs, uint64_t *bytes);
+/*
+ * The PCI device that does block device @name's DMA (an NVMe namespace's
+ * controller) into @bdf (at least P2PTEST_BDF_LEN bytes): 0, -ENOENT no
+ * such block device, -ENODEV none is a PCI device (a RAM disk, a loop
+ * device), -EXDEV several are (a multipath namespace reached through more
+ * than one controller), or -errno.
+ */
+int p2ptest_block_pci(const char *name, char *bdf, size_t len);
+/*
+ * The first namespace (the lowest namespace number) that NVMe controller
+ * @bdf reaches, its block device's name into @name ("nvme0n1"): 0,
+ * -ENOENT when it has none (or is not an NVMe controller bound to nvme),
+ * or -errno.
+ */
+int p2ptest_nvme_namespace(const char *bdf, char *name, size_t len);
 
 /* Drivers. */
 
@@ -173,6 +255,17 @@ int p2ptest_explain(const char *provider, const char *client, char *buf, size_t 
  */
 const char *p2ptest_explain_field(const char *explanation, const char *key, char *buf,
 				  size_t len);
+/*
+ * The routing cache's current verdict for @provider's memory and @client
+ * (debugfs p2pdma/cache: "PROVIDER CLIENT MAP DISTANCE current"), the
+ * first time a mapping asked the routing engine for the pair: MAP
+ * ("BUS_ADDR", "THRU_HOST_BRIDGE", "NOT_SUPPORTED") into @map, the
+ * distance into *@distance (may be NULL). 0, or -ENODATA no current entry
+ * for the pair, -ENOENT the kernel publishes no cache (or debugfs is not
+ * mounted), -EACCES not root, or -errno.
+ */
+int p2ptest_route_cached(const char *provider, const char *client, char *map, size_t len,
+			 int *distance);
 /* The host bridges p2pdma trusts ("VVVV:DDDD,..."), as p2ptest_sysfs_read(). */
 int p2ptest_allowlist_get(char *buf, size_t len);
 /* Replace them with @list; "" clears the list: 0 or -errno. */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * PCI devices as sysfs shows them: addresses, attributes, memory decode,
- * BARs and the driver a device is bound to.
+ * BARs and the driver a device is bound to; and where sysfs is.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -36,9 +39,36 @@ char *p2ptest_format_bdf(const struct p2ptest_pci_addr *addr, char *buf, size_t 
 	return buf;
 }
 
-int p2ptest_sysfs_read(const char *path, char *buf, size_t len)
+const char *p2ptest_sysfs_root(void)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const char *root = getenv("P2PTEST_SYSFS");
+
+	return root && root[0] ? root : "/sys";
+}
+
+int p2ptest_sysfs_path(char *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	buf[0] = '\0';
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (!strncmp(path, "/sys", 4) && (path[4] == '/' || !path[4]))
+		n = snprintf(buf, len, "%s%s", p2ptest_sysfs_root(), path + 4);
+	else
+		n = snprintf(buf, len, "%s", path);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The file at @real (a path already under the sysfs root) into @buf. */
+static int read_file(const char *real, char *buf, size_t len)
+{
+	int fd = open(real, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	buf[0] = '\0';
@@ -56,9 +86,9 @@ int p2ptest_sysfs_read(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-int p2ptest_sysfs_write(const char *path, const char *val)
+static int write_file(const char *real, const char *val)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+	int fd = open(real, O_WRONLY | O_CLOEXEC), ret = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -68,12 +98,36 @@ int p2ptest_sysfs_write(const char *path, const char *val)
 	return ret;
 }
 
+int p2ptest_sysfs_read(const char *path, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+	int ret = p2ptest_sysfs_path(real, sizeof(real), "%s", path);
+
+	if (ret) {
+		buf[0] = '\0';
+		return ret;
+	}
+	return read_file(real, buf, len);
+}
+
+int p2ptest_sysfs_write(const char *path, const char *val)
+{
+	char real[PATH_MAX];
+	int ret = p2ptest_sysfs_path(real, sizeof(real), "%s", path);
+
+	return ret ? ret : write_file(real, val);
+}
+
 int p2ptest_sysfs_query(const char *path, const char *query, char *answer, size_t len)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC), ret = 0;
+	char real[PATH_MAX];
+	int fd, ret = p2ptest_sysfs_path(real, sizeof(real), "%s", path);
 	ssize_t n;
 
 	answer[0] = '\0';
+	if (ret)
+		return ret;
+	fd = open(real, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, query, strlen(query)) < 0) {
@@ -88,39 +142,38 @@ int p2ptest_sysfs_query(const char *path, const char *query, char *answer, size_
 	return ret;
 }
 
-/* /sys/bus/pci/devices/BDF/ATTR into @buf: 0, or -ENAMETOOLONG. */
+/* /sys/bus/pci/devices/BDF/ATTR (under the sysfs root) into @buf: 0, or -ENAMETOOLONG. */
 static int pci_path(char *buf, size_t len, const char *bdf, const char *attr)
 {
-	int n = snprintf(buf, len, DEVICES "/%s%s%s", bdf, attr ? "/" : "", attr ? attr : "");
-
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return p2ptest_sysfs_path(buf, len, DEVICES "/%s%s%s", bdf, attr ? "/" : "",
+				  attr ? attr : "");
 }
 
 bool p2ptest_pci_exists(const char *bdf)
 {
-	char path[256];
+	char path[PATH_MAX];
 
 	return !pci_path(path, sizeof(path), bdf, NULL) && !access(path, F_OK);
 }
 
 int p2ptest_pci_read(const char *bdf, const char *attr, char *buf, size_t len)
 {
-	char path[256];
+	char path[PATH_MAX];
 	int ret = pci_path(path, sizeof(path), bdf, attr);
 
 	if (ret) {
 		buf[0] = '\0';
 		return ret;
 	}
-	return p2ptest_sysfs_read(path, buf, len);
+	return read_file(path, buf, len);
 }
 
 int p2ptest_pci_write(const char *bdf, const char *attr, const char *val)
 {
-	char path[256];
+	char path[PATH_MAX];
 	int ret = pci_path(path, sizeof(path), bdf, attr);
 
-	return ret ? ret : p2ptest_sysfs_write(path, val);
+	return ret ? ret : write_file(path, val);
 }
 
 int p2ptest_pci_rescan(void)
@@ -130,7 +183,7 @@ int p2ptest_pci_rescan(void)
 
 int p2ptest_pci_set_decode(const char *bdf, bool on)
 {
-	char path[256];
+	char path[PATH_MAX];
 	uint16_t cmd;
 	ssize_t n;
 	int fd, ret = pci_path(path, sizeof(path), bdf, "config");
@@ -152,7 +205,7 @@ int p2ptest_pci_set_decode(const char *bdf, bool on)
 
 int p2ptest_pci_bars(const char *bdf, struct p2ptest_pci_bar bars[P2PTEST_NR_BARS])
 {
-	char path[256], line[128];
+	char path[PATH_MAX], line[128];
 	uint64_t start, end, flags;
 	FILE *f;
 	int i, ret = pci_path(path, sizeof(path), bdf, "resource");
@@ -192,7 +245,7 @@ int p2ptest_pci_largest_bar(const char *bdf, uint64_t *size)
 
 int p2ptest_pci_driver(const char *bdf, char *name, size_t len)
 {
-	char path[256], link[256];
+	char path[PATH_MAX], link[256];
 	ssize_t n;
 	int ret = pci_path(path, sizeof(path), bdf, "driver");
 
@@ -210,10 +263,10 @@ int p2ptest_pci_driver(const char *bdf, char *name, size_t len)
 /* Write @bdf to /sys/bus/pci/drivers/@driver/@what. */
 static int driver_write(const char *driver, const char *what, const char *bdf)
 {
-	char path[256];
-	int n = snprintf(path, sizeof(path), DRIVERS "/%s/%s", driver, what);
+	char path[PATH_MAX];
+	int ret = p2ptest_sysfs_path(path, sizeof(path), DRIVERS "/%s/%s", driver, what);
 
-	return n < 0 || (size_t)n >= sizeof(path) ? -ENAMETOOLONG : p2ptest_sysfs_write(path, bdf);
+	return ret ? ret : write_file(path, bdf);
 }
 
 int p2ptest_driver_bind(const char *driver, const char *bdf)

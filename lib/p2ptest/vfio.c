@@ -16,10 +16,12 @@
 /* The IOMMU group of @bdf, its /dev/vfio node in @path. */
 static int group_path(const char *bdf, char *path, size_t len)
 {
+	int ret = p2ptest_sysfs_path(path, len, P2PTEST_SYSFS_PCI "/devices/%s/iommu_group", bdf);
 	char link[256], *group;
 	ssize_t n;
 
-	snprintf(path, len, P2PTEST_SYSFS_PCI "/devices/%s/iommu_group", bdf);
+	if (ret)
+		return ret;
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
 		return -errno;

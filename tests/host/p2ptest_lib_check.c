@@ -2,7 +2,9 @@
 /*
  * What of the p2ptest client library (lib/p2ptest) runs without root, a
  * VM or /dev/p2ptest: addresses, sysfs-style files (temporary ones under
- * DIR), explanations, the -errno convention of the ioctl wrappers.
+ * DIR), explanations, the -errno convention of the ioctl wrappers, and
+ * what it reads of sysfs and debugfs (p2pmem, block devices, the routing
+ * cache) from a fake tree under DIR/sys (P2PTEST_SYSFS).
  * Prints "ok NAME" or "not ok NAME: why" per check; exit status 1 if one
  * failed. Run by test_p2ptest_lib.py.
  *
@@ -10,9 +12,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "p2ptest_client.h"
 
@@ -115,6 +121,205 @@ static void errnos(void)
 	check_ret("exists-absent", p2ptest_pci_exists("ffff:ff:1f.7"), false);
 }
 
+/* The fake tree: DIR/sys/REL, its folders made on the way. */
+static char sys_root[512];
+
+static void mkdirs(const char *rel)
+{
+	char path[1024], *p;
+
+	mkdir(sys_root, 0755);
+	snprintf(path, sizeof(path), "%s/%s", sys_root, rel);
+	for (p = path + strlen(sys_root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+}
+
+static void __attribute__((format(printf, 2, 3))) put(const char *rel, const char *fmt, ...)
+{
+	char path[1024], dir[1024];
+	va_list ap;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	*strrchr(dir, '/') = '\0';
+	mkdirs(dir);
+	snprintf(path, sizeof(path), "%s/%s", sys_root, rel);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+static void link_to(const char *target, const char *rel)
+{
+	char path[1024], dir[1024];
+
+	snprintf(dir, sizeof(dir), "%s", rel);
+	*strrchr(dir, '/') = '\0';
+	mkdirs(dir);
+	snprintf(path, sizeof(path), "%s/%s", sys_root, rel);
+	if (symlink(target, path))
+		perror(path);
+}
+
+#define PCI	"bus/pci/devices/"
+
+static void sysfs_root(const char *dir)
+{
+	char buf[1024], want[1024];
+
+	unsetenv("P2PTEST_SYSFS");
+	check_ret("sysfs-path-default", p2ptest_sysfs_path(buf, sizeof(buf), "/sys/block/%s", "x"),
+		  0);
+	check("sysfs-path-default-is-sys", !strcmp(buf, "/sys/block/x"), buf);
+	snprintf(sys_root, sizeof(sys_root), "%s/sys", dir);
+	setenv("P2PTEST_SYSFS", sys_root, 1);
+	check("sysfs-root", !strcmp(p2ptest_sysfs_root(), sys_root), p2ptest_sysfs_root());
+	p2ptest_sysfs_path(buf, sizeof(buf), "/sys/block/%s", "x");
+	snprintf(want, sizeof(want), "%s/block/x", sys_root);
+	check("sysfs-path-under-root", !strcmp(buf, want), buf);
+	p2ptest_sysfs_path(buf, sizeof(buf), "/sysfoo/x");
+	check("sysfs-path-not-sys", !strcmp(buf, "/sysfoo/x"), buf);
+	p2ptest_sysfs_path(buf, sizeof(buf), "/dev/nvme0n1");
+	check("sysfs-path-dev", !strcmp(buf, "/dev/nvme0n1"), buf);
+	check_ret("sysfs-path-too-long", p2ptest_sysfs_path(buf, 8, "/sys/block"), -ENAMETOOLONG);
+
+	put(PCI "0000:06:00.0/vendor", "0x1b36\n");
+	check("pci-exists-under-root", p2ptest_pci_exists("0000:06:00.0"), "not found");
+	check_ret("pci-read-under-root", p2ptest_pci_read("0000:06:00.0", "vendor", buf, 16), 0);
+	check("pci-read-value", !strcmp(buf, "0x1b36"), buf);
+	check_ret("sysfs-read-under-root", p2ptest_sysfs_read("/sys/" PCI "0000:06:00.0/vendor",
+							      buf, 16), 0);
+}
+
+static void p2pmem(void)
+{
+	struct p2ptest_p2pmem info;
+	char path[1024];
+	uint8_t *a, *b;
+	int fd;
+
+	put(PCI "0000:05:00.0/p2pmem/size", "1048576\n");
+	put(PCI "0000:05:00.0/p2pmem/available", "65536\n");
+	put(PCI "0000:05:00.0/p2pmem/published", "1\n");
+	put(PCI "0000:05:00.0/p2pmem/allocate", "%s", "");
+	snprintf(path, sizeof(path), "%s/" PCI "0000:05:00.0/p2pmem/allocate", sys_root);
+	fd = open(path, O_RDWR);
+	check("p2pmem-fake-allocate", fd >= 0 && !ftruncate(fd, 65536), path);
+	if (fd >= 0)
+		close(fd);
+	check_ret("p2pmem-info", p2ptest_p2pmem_info("0000:05:00.0", &info), 0);
+	check("p2pmem-info-fields", info.published && info.size == 1048576 &&
+	      info.available == 65536 && info.mappable, "wrong fields");
+	check_ret("p2pmem-info-none", p2ptest_p2pmem_info("0000:06:00.0", &info), -ENOENT);
+	check("p2pmem-info-none-zero", !info.size && !info.published, "not cleared");
+	check_ret("p2pmem-info-absent", p2ptest_p2pmem_info("ffff:ff:1f.7", &info), -ENODEV);
+	put(PCI "0000:07:00.0/p2pmem/size", "lots\n");
+	check_ret("p2pmem-info-garbage", p2ptest_p2pmem_info("0000:07:00.0", &info), -EINVAL);
+
+	check_ret("p2pmem-map", __p2ptest_p2pmem_map("0000:05:00.0", 4096, (void **)&a), 0);
+	check_ret("p2pmem-map-again", __p2ptest_p2pmem_map("0000:05:00.0", 4096, (void **)&b), 0);
+	check("p2pmem-map-two-mappings", a && b && a != b, "same address");
+	if (a && b) {
+		a[10] = 0x5a;
+		check("p2pmem-map-shared", b[10] == 0x5a, "a private mapping");
+		munmap(a, 4096);
+		munmap(b, 4096);
+	}
+	check_ret("p2pmem-map-none", __p2ptest_p2pmem_map("0000:06:00.0", 4096, (void **)&a),
+		  -ENOENT);
+	check("p2pmem-map-none-null", !a, "address set");
+}
+
+static void block(const char *dir)
+{
+	char name[64], bdf[P2PTEST_BDF_LEN], path[1024];
+	uint64_t bytes = 0;
+	uint32_t lbs = 0;
+
+	/* nvme0 of 0000:06:00.0: namespaces 2 and 1, and a multipath path disk. */
+	mkdirs(PCI "0000:06:00.0/nvme/nvme0");
+	link_to("../../" PCI "0000:06:00.0/nvme/nvme0", "block/nvme0n2/device");
+	link_to("../../" PCI "0000:06:00.0/nvme/nvme0", "block/nvme0n1/device");
+	link_to("../../" PCI "0000:06:00.0/nvme/nvme0", "block/nvme0c0n3/device");
+	put("block/nvme0n1/queue/logical_block_size", "4096\n");
+	put("block/nvme0n1/size", "2048\n");
+	put("block/nvme0n2/queue/logical_block_size", "1000\n");
+	put("block/nvme0n2/size", "2048\n");
+	/* A multipath head: its device is the subsystem, which links its controllers. */
+	mkdirs(PCI "0000:07:00.0/nvme/nvme1");
+	mkdirs(PCI "0000:08:00.0/nvme/nvme2");
+	link_to("../../../../" PCI "0000:07:00.0/nvme/nvme1",
+		"devices/virtual/nvme-subsystem/nvme-subsys1/nvme1");
+	link_to("../../devices/virtual/nvme-subsystem/nvme-subsys1", "block/nvme1n1/device");
+	link_to("../../../../" PCI "0000:07:00.0/nvme/nvme1",
+		"devices/virtual/nvme-subsystem/nvme-subsys2/nvme1");
+	link_to("../../../../" PCI "0000:08:00.0/nvme/nvme2",
+		"devices/virtual/nvme-subsystem/nvme-subsys2/nvme2");
+	link_to("../../devices/virtual/nvme-subsystem/nvme-subsys2", "block/nvme2n1/device");
+	mkdirs("block/ram0");
+
+	check_ret("block-geometry", p2ptest_block_geometry("nvme0n1", &lbs, &bytes), 0);
+	check("block-geometry-values", lbs == 4096 && bytes == 1 << 20, "wrong values");
+	check_ret("block-geometry-bad-lbs", p2ptest_block_geometry("nvme0n2", &lbs, &bytes),
+		  -EINVAL);
+	check_ret("block-geometry-absent", p2ptest_block_geometry("nvme9n1", &lbs, &bytes),
+		  -ENOENT);
+	check_ret("block-pci", p2ptest_block_pci("nvme0n1", bdf, sizeof(bdf)), 0);
+	check("block-pci-controller", !strcmp(bdf, "0000:06:00.0"), bdf);
+	check_ret("block-pci-multipath", p2ptest_block_pci("nvme1n1", bdf, sizeof(bdf)), 0);
+	check("block-pci-multipath-controller", !strcmp(bdf, "0000:07:00.0"), bdf);
+	check_ret("block-pci-two-controllers", p2ptest_block_pci("nvme2n1", bdf, sizeof(bdf)),
+		  -EXDEV);
+	check_ret("block-pci-no-device", p2ptest_block_pci("ram0", bdf, sizeof(bdf)), -ENODEV);
+	check_ret("block-pci-absent", p2ptest_block_pci("nvme9n1", bdf, sizeof(bdf)), -ENOENT);
+	check_ret("nvme-namespace", p2ptest_nvme_namespace("0000:06:00.0", name, sizeof(name)), 0);
+	check("nvme-namespace-first", !strcmp(name, "nvme0n1"), name);
+	check_ret("nvme-namespace-multipath", p2ptest_nvme_namespace("0000:07:00.0", name,
+								     sizeof(name)), 0);
+	check("nvme-namespace-multipath-head", !strcmp(name, "nvme1n1"), name);
+	check_ret("nvme-namespace-none", p2ptest_nvme_namespace("0000:05:00.0", name,
+								sizeof(name)), -ENOENT);
+	snprintf(path, sizeof(path), "%s/attr", dir);
+	check_ret("block-name-regular-file", p2ptest_block_name(path, name, sizeof(name)),
+		  -ENOTBLK);
+	check_ret("block-name-char-device", p2ptest_block_name("/dev/null", name, sizeof(name)),
+		  -ENOTBLK);
+	check_ret("block-name-absent", p2ptest_block_name("/nonexistent", name, sizeof(name)),
+		  -ENOENT);
+}
+
+static void route_cache(const char *dir)
+{
+	char map[32], empty[1024];
+	int dist = 0;
+
+	put("kernel/debug/p2pdma/cache", "generation 3 hits 1 misses 2 stale 0\n"
+	    "0000:05:00.0 0000:06:00.0 BUS_ADDR 4 current\n"
+	    "0000:05:00.0 0000:07:00.0 THRU_HOST_BRIDGE 6 stale\n");
+	check_ret("route-cached", p2ptest_route_cached("0000:05:00.0", "0000:06:00.0", map,
+						       sizeof(map), &dist), 0);
+	check("route-cached-entry", !strcmp(map, "BUS_ADDR") && dist == 4, map);
+	check_ret("route-cached-stale", p2ptest_route_cached("0000:05:00.0", "0000:07:00.0", map,
+							     sizeof(map), NULL), -ENODATA);
+	check("route-cached-stale-empty", !map[0], map);
+	check_ret("route-cached-reversed", p2ptest_route_cached("0000:06:00.0", "0000:05:00.0",
+								map, sizeof(map), NULL), -ENODATA);
+	snprintf(empty, sizeof(empty), "%s/empty", dir);
+	mkdir(empty, 0755);
+	setenv("P2PTEST_SYSFS", empty, 1);
+	check_ret("route-cached-no-cache", p2ptest_route_cached("0000:05:00.0", "0000:06:00.0",
+								map, sizeof(map), NULL), -ENOENT);
+	setenv("P2PTEST_SYSFS", sys_root, 1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -125,5 +330,11 @@ int main(int argc, char **argv)
 	files(argv[1]);
 	explanation();
 	errnos();
+	/* From here on, the fake tree. */
+	sysfs_root(argv[1]);
+	p2pmem();
+	block(argv[1]);
+	route_cache(argv[1]);
+	unsetenv("P2PTEST_SYSFS");
 	return failed;
 }

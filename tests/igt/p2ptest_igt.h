@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The asserting forms of the p2ptest client library's /dev/p2ptest calls
- * (lib/p2ptest/p2ptest_client.h), for IGT tests: p2ptest_X() makes the
- * call __p2ptest_X() makes and fails the test (igt_assert, the errno in
- * the message) unless it succeeded.
+ * and p2pmem mappings (lib/p2ptest/p2ptest_client.h), for IGT tests:
+ * p2ptest_X() makes the call __p2ptest_X() makes and fails the test
+ * (igt_assert, the errno in the message) unless it succeeded.
  */
 #ifndef P2PTEST_IGT_H
 #define P2PTEST_IGT_H
@@ -69,6 +69,16 @@ static inline void p2ptest_revoke(int ctl, int dmabuf_fd, uint32_t restore)
 
 	igt_assert_f(!ret, "%s of the buffer: %s\n", restore ? "restore" : "revoke",
 		     strerror(-ret));
+}
+
+/* Map @len bytes of @bdf's p2pmem (user-space P2PDMA): the address; munmap() gives it back. */
+static inline void *p2ptest_p2pmem_map(const char *bdf, size_t len)
+{
+	void *addr;
+	int ret = __p2ptest_p2pmem_map(bdf, len, &addr);
+
+	igt_assert_f(!ret, "mmap of %zu bytes of %s's p2pmem: %s\n", len, bdf, strerror(-ret));
+	return addr;
 }
 
 #endif /* P2PTEST_IGT_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2ptest run: a verified peer-to-peer transfer through /dev/p2ptest.
+ * p2ptest run: a verified peer-to-peer transfer through /dev/p2ptest; with
+ * an NVMe client, through user-space P2PDMA instead (run_nvme.c).
  *
  * The provider's BAR range is exported as a dma-buf and mapped by the CPU
  * (uncached) to check it; the client imports the dma-buf and its DMA
@@ -29,8 +30,6 @@
 #include "p2ptest.h"
 #include "p2ptest_client.h"
 
-#define EXIT_NO_P2P	77
-
 struct run {
 	struct dev *provider, *client;
 	int bar;
@@ -49,6 +48,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s run --provider DEV[:BAR] --client DEV [--size N[K|M|G]] [--offset N]\n"
 		"                [--iterations N] [--seed S] [--bind] [--json]\n"
+		"       %s run --provider DEV --client NVME [--size N[K|M|G]] [--offset N[K|M|G]]\n"
+		"                [--iterations N] [--seed S] [--write-ok] [--json]\n"
 		"\n"
 		"Export SIZE bytes at OFFSET of the provider's BAR (default: its largest\n"
 		"memory BAR) as a dma-buf, import it for the client and let the client's DMA\n"
@@ -56,10 +57,26 @@ static void usage(FILE *f)
 		"every byte verified; then the same through system memory for comparison.\n"
 		"Both devices are bound to the p2ptest driver; one bound to another driver\n"
 		"is only taken over with --bind. The seed is printed; --seed repeats a run.\n"
-		"Exit status: 0 verified, 1 mismatch or error, 77 P2P not possible here.\n", prog);
+		"\n"
+		"An NVMe client (NVME: a namespace, /dev/nvme0n1, or an NVMe controller's PCI\n"
+		"name for its first namespace) needs no test module: SIZE bytes (default 64K)\n"
+		"of the provider's published p2pmem (p2pmem/allocate) are written to the\n"
+		"namespace at OFFSET (default 0) with O_DIRECT and read back into another\n"
+		"p2pmem buffer, every byte verified, for each of the iterations (seed + i);\n"
+		"then the same through system memory, and the bandwidths are compared.\n"
+		"OFFSET and SIZE are multiples of the namespace's logical block size and stay\n"
+		"within it. The range is read first and written back at the end, also after\n"
+		"a failure: the namespace is left as found. A namespace that holds a\n"
+		"filesystem or partition-table signature (blkid) is written only with\n"
+		"--write-ok; one in use (mounted, a RAID or swap member) never. A refusal by\n"
+		"the kernel (EREMOTEIO) prints the kernel's explanation of the route.\n"
+		"\n"
+		"Exit status: 0 verified, 1 mismatch or error, 2 bad usage (with an NVMe\n"
+		"client: a range outside the namespace, or a signature without --write-ok),\n"
+		"77 P2P not possible here.\n", prog, prog);
 }
 
-static int parse_size(const char *s, uint64_t *v)
+int run_parse_size(const char *s, uint64_t *v)
 {
 	char *end;
 	unsigned long long n = strtoull(s, &end, 0);
@@ -82,7 +99,7 @@ static uint64_t splitmix64(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static void pattern(uint8_t *buf, uint64_t len, uint64_t seed)
+void run_pattern(uint8_t *buf, uint64_t len, uint64_t seed)
 {
 	uint64_t s = seed, i, w;
 
@@ -92,7 +109,7 @@ static void pattern(uint8_t *buf, uint64_t len, uint64_t seed)
 	}
 }
 
-static double now(void)
+double run_now(void)
 {
 	struct timespec ts;
 
@@ -144,8 +161,8 @@ static int dma_all(struct run *r, uint32_t handle, bool to_buffer, uint8_t *data
 }
 
 /* Compare; report how many bytes differ and what the memory looked like. */
-static uint64_t verify(struct run *r, const char *what, const uint8_t *want, const uint8_t *got,
-		       uint64_t len)
+uint64_t run_verify(FILE *text, const char *what, const uint8_t *want, const uint8_t *got,
+		    uint64_t len)
 {
 	uint64_t i, bad = 0, first = 0, ff = 0, zero = 0;
 
@@ -156,9 +173,9 @@ static uint64_t verify(struct run *r, const char *what, const uint8_t *want, con
 			first = i;
 	}
 	if (!bad)
-		fprintf(r->text, "  %-28s %llu bytes verified\n", what, (unsigned long long)len);
+		fprintf(text, "  %-28s %llu bytes verified\n", what, (unsigned long long)len);
 	else
-		fprintf(r->text, "  %-28s MISMATCH: %llu of %llu bytes differ, "
+		fprintf(text, "  %-28s MISMATCH: %llu of %llu bytes differ, "
 			"first at %llu%s\n", what, (unsigned long long)bad, (unsigned long long)len,
 			(unsigned long long)first,
 			ff == len ? " (all 0xff: nothing answers at that address)" :
@@ -173,23 +190,23 @@ static int run_p2p(struct run *r, uint64_t *bad, double *secs)
 	double t;
 
 	for (it = 0; it < r->iterations; it++) {
-		pattern(r->want, r->size, r->seed + 2 * it);
-		t = now();
+		run_pattern(r->want, r->size, r->seed + 2 * it);
+		t = run_now();
 		ret = dma_all(r, r->imp.handle, true, r->want);
-		*secs += now() - t;
+		*secs += run_now() - t;
 		if (ret)
 			return ret;
 		memcpy(r->got, r->bar_map, r->size);
-		*bad += verify(r, "client DMA -> BAR", r->want, r->got, r->size);
+		*bad += run_verify(r->text, "client DMA -> BAR", r->want, r->got, r->size);
 
-		pattern(r->want, r->size, r->seed + 2 * it + 1);
+		run_pattern(r->want, r->size, r->seed + 2 * it + 1);
 		memcpy(r->bar_map, r->want, r->size);
-		t = now();
+		t = run_now();
 		ret = dma_all(r, r->imp.handle, false, r->got);
-		*secs += now() - t;
+		*secs += run_now() - t;
 		if (ret)
 			return ret;
-		*bad += verify(r, "BAR -> client DMA", r->want, r->got, r->size);
+		*bad += run_verify(r->text, "BAR -> client DMA", r->want, r->got, r->size);
 	}
 	return 0;
 }
@@ -223,14 +240,14 @@ static int run_bounce(struct run *r, uint64_t *bad, double *secs)
 		ret = -errno;
 		goto unimport;
 	}
-	pattern(r->want, r->size, r->seed + 0x1000);
-	t = now();
+	run_pattern(r->want, r->size, r->seed + 0x1000);
+	t = run_now();
 	ret = dma_all(r, imp.handle, true, r->want);
 	memcpy(r->bar_map, ram, r->size);
-	*secs = now() - t;
+	*secs = run_now() - t;
 	memcpy(r->got, r->bar_map, r->size);
 	if (!ret)
-		*bad += verify(r, "client DMA -> RAM -> BAR", r->want, r->got, r->size);
+		*bad += run_verify(r->text, "client DMA -> RAM -> BAR", r->want, r->got, r->size);
 	munmap(ram, r->size);
 unimport:
 	__p2ptest_unimport(r->ctl, imp.handle);
@@ -321,12 +338,12 @@ static int run_options(struct model *m, const struct args *args, struct run *r)
 	char prov[32] = "", *colon;
 
 	o = args->opt['s'];
-	if (o && (parse_size(o, &r->size) || !r->size || r->size % 4096)) {
+	if (o && (run_parse_size(o, &r->size) || !r->size || r->size % 4096)) {
 		warn("--size must be a multiple of 4K");
 		return 2;
 	}
 	o = args->opt['o'];
-	if (o && (parse_size(o, &r->offset) || r->offset % 4096)) {
+	if (o && (run_parse_size(o, &r->offset) || r->offset % 4096)) {
 		warn("--offset must be a multiple of 4K");
 		return 2;
 	}
@@ -335,6 +352,10 @@ static int run_options(struct model *m, const struct args *args, struct run *r)
 	if (args->opt['S'])
 		r->seed = strtoull(args->opt['S'], NULL, 0);
 	r->rebind = args->opt['b'];
+	if (args->opt['w']) {
+		warn("--write-ok is for NVMe clients");
+		return 2;
+	}
 	if (args->opt['p'])
 		snprintf(prov, sizeof(prov), "%s", args->opt['p']);
 	colon = strrchr(prov, ':');
@@ -364,6 +385,8 @@ static int run(struct model *m, const struct args *args, struct output *out)
 	struct route route;
 	int ret;
 
+	if (args->opt['p'] && args->opt['c'] && run_nvme_client(m, args->opt['c']))
+		return run_nvme(m, args, out);
 	ret = run_options(m, args, &r);
 	if (ret)
 		return ret;
@@ -407,5 +430,6 @@ const struct cmd cmd_run = {
 		{ "iterations", required_argument, NULL, 'i' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "bind", no_argument, NULL, 'b' },
+		{ "write-ok", no_argument, NULL, 'w' },
 	},
 };

@@ -142,6 +142,20 @@ struct cmd {
 
 extern const struct cmd cmd_topo, cmd_explain, cmd_audit, cmd_capture, cmd_run, cmd_bench;
 
+/* Exit status of run when P2P between the two devices is not possible here. */
+#define EXIT_NO_P2P	77
+
+/* cmd_run.c: what the two kinds of run share */
+int run_parse_size(const char *s, uint64_t *v);
+void run_pattern(uint8_t *buf, uint64_t len, uint64_t seed);
+uint64_t run_verify(FILE *text, const char *what, const uint8_t *want, const uint8_t *got,
+		    uint64_t len);
+double run_now(void);
+
+/* run_nvme.c: run with an NVMe client, through user-space P2PDMA */
+bool run_nvme_client(struct model *m, const char *client);
+int run_nvme(struct model *m, const struct args *args, struct output *out);
+
 /* common.c */
 extern const char *prog;
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
