@@ -33,6 +33,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "p2ptest_client.h"
+
 #define SCRATCH_OFF	(1UL << 20)
 #define SCRATCH_LEN	(256UL << 10)
 #define CHUNK		(1UL << 20)
@@ -60,40 +62,41 @@ static void __attribute__((format(printf, 2, 3))) not_ok(const char *name, const
 	failed = 1;
 }
 
-/* p2pmem/NAME of the provider, or -1. */
-static long p2pmem_attr(const char *name)
+/* The provider's pool: its size, or what is free in it; -1 on error. */
+static long pool(bool free_only)
 {
-	char path[256];
-	long val = -1;
-	FILE *f;
+	struct p2ptest_p2pmem info;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/%s", provider, name);
-	f = fopen(path, "r");
-	if (!f)
+	if (p2ptest_p2pmem_info(provider, &info))
 		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
+	return (long)(free_only ? info.available : info.size);
 }
 
-/* mmap @len bytes of p2pmem; MAP_FAILED with errno on failure. */
-static void *p2pmem_map(size_t len, int flags, off_t off)
+/* A shared mapping of @len bytes of p2pmem; MAP_FAILED with errno set. */
+static void *p2pmem_map(size_t len)
 {
-	int fd = open(alloc_path, O_RDWR);
+	void *p;
+	int ret = __p2ptest_p2pmem_map(provider, len, &p);
+
+	if (ret) {
+		errno = -ret;
+		return MAP_FAILED;
+	}
+	return p;
+}
+
+/* mmap() of p2pmem/allocate as asked: the bad requests the library never makes. */
+static void *p2pmem_map_raw(size_t len, int flags, off_t off)
+{
+	int fd = open(alloc_path, O_RDWR), err;
 	void *p;
 
 	if (fd < 0)
 		return MAP_FAILED;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
-	if (p == MAP_FAILED) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-		return MAP_FAILED;
-	}
+	err = errno;
 	close(fd);
+	errno = err;
 	return p;
 }
 
@@ -121,7 +124,7 @@ static long first_diff(const uint8_t *a, const uint8_t *b, size_t len)
 
 static void expect_map_errno(const char *name, size_t len, int flags, off_t off, int want)
 {
-	void *p = p2pmem_map(len, flags, off);
+	void *p = p2pmem_map_raw(len, flags, off);
 
 	if (p != MAP_FAILED) {
 		munmap(p, len);
@@ -135,7 +138,7 @@ static void expect_map_errno(const char *name, size_t len, int flags, off_t off,
 
 static void test_refused_maps(void)
 {
-	long size = p2pmem_attr("size");
+	long size = pool(false);
 
 	expect_map_errno("map-private-refused", (size_t)page_size, MAP_PRIVATE, 0, EINVAL);
 	expect_map_errno("map-offset-refused", (size_t)page_size, MAP_SHARED, page_size, EINVAL);
@@ -149,12 +152,12 @@ static void test_refused_maps(void)
  */
 static void test_pool_exhausted(void)
 {
-	long before = p2pmem_attr("available"), during, after;
+	long before = pool(true), during, after;
 	void *maps[MAX_CHUNKS];
 	int n = 0, err = 0;
 
 	while (n < MAX_CHUNKS) {
-		maps[n] = p2pmem_map(CHUNK, MAP_SHARED, 0);
+		maps[n] = p2pmem_map(CHUNK);
 		if (maps[n] == MAP_FAILED) {
 			err = errno;
 			break;
@@ -162,10 +165,10 @@ static void test_pool_exhausted(void)
 		memset(maps[n], 0xa5, page_size);
 		n++;
 	}
-	during = p2pmem_attr("available");
+	during = pool(true);
 	for (int i = 0; i < n; i++)
 		munmap(maps[i], CHUNK);
-	after = p2pmem_attr("available");
+	after = pool(true);
 
 	if (err != ENOMEM)
 		not_ok("pool-exhausted", "after %d maps of %lu bytes: %s, expected ENOMEM",
@@ -194,7 +197,7 @@ static void test_roundtrip(const char *name, bool direct, uint64_t seed)
 	int fd = -1;
 	long diff;
 
-	buf = p2pmem_map(2 * len, MAP_SHARED, 0);
+	buf = p2pmem_map(2 * len);
 	if (buf == MAP_FAILED) {
 		not_ok(name, "mmap of %zu bytes: %s", 2 * len, strerror(errno));
 		return;
@@ -243,7 +246,7 @@ out:
 static void test_plain_queue_refused(void)
 {
 	size_t len = (size_t)page_size * 4;
-	void *buf = p2pmem_map(len, MAP_SHARED, 0);
+	void *buf = p2pmem_map(len);
 	int fd = open(plain_blk, O_RDWR | O_DIRECT);
 	ssize_t n;
 
@@ -275,7 +278,7 @@ static void test_uring_fixed_refused(void)
 	void *buf;
 	int ret;
 
-	buf = p2pmem_map(len, MAP_SHARED, 0);
+	buf = p2pmem_map(len);
 	if (buf == MAP_FAILED) {
 		not_ok("uring-fixed-buffer-refused", "mmap: %s", strerror(errno));
 		return;
@@ -314,7 +317,7 @@ static void on_sigbus(int sig)
 static void test_remove_while_mapped(void)
 {
 	size_t len = (size_t)page_size * 4;
-	volatile uint8_t *buf = p2pmem_map(len, MAP_SHARED, 0);
+	volatile uint8_t *buf = p2pmem_map(len);
 	struct sigaction sa = { .sa_handler = on_sigbus };
 	char path[256];
 	int fd, ret;
@@ -357,7 +360,7 @@ int main(int argc, char **argv)
 	page_size = sysconf(_SC_PAGESIZE);
 	snprintf(alloc_path, sizeof(alloc_path),
 		 "/sys/bus/pci/devices/%s/p2pmem/allocate", provider);
-	if (p2pmem_attr("size") <= 0) {
+	if (pool(false) <= 0) {
 		fprintf(stderr, "%s: no p2pmem (p2pmem/size missing or 0)\n", provider);
 		return 2;
 	}

@@ -22,54 +22,61 @@ provider=$(echo "$nvme" | sed -n 2p)
 # The namespace of the client controller.
 blk=/dev/$(basename /sys/bus/pci/devices/"$client"/nvme/nvme*/nvme*n1)
 alloc=/sys/bus/pci/devices/$provider/p2pmem/allocate
+# QEMU's id of the provider, from its serial (tests/vm/topologies.py).
+qemu_id=$(sed -n 's/^p2pnvme\([0-9]*\).*/nvme\1/p' /sys/bus/pci/devices/"$provider"/nvme/nvme*/serial)
 log "client $client ($blk), provider $provider"
 
 # route_entry: the routing cache's verdict for (provider, client), if any.
 route_entry() { awk -v p="$provider" -v c="$client" '$1 == p && $2 == c { print $3, $5 }' "$CACHE"; }
 
-# fio_job NAME ENGINE BS QD RW [MEM]: a write-then-verify job over 1 MiB of
-# the namespace's second MiB; the buffers are p2pmem unless MEM says
-# otherwise. Prints "ERROR WRITE-BW READ-BW" (bytes/s) from fio's JSON.
-fio_job() {
-	chroot /host fio --name="$1" --filename="$blk" --direct=1 --ioengine="$2" \
-		--bs="$3" --iodepth="$4" --rw="$5" --offset=1M --size=1M \
-		--mem="${6:-mmapshared:$alloc}" --verify=crc32c --do_verify=1 \
-		--verify_fatal=1 --output-format=json --output="$P2P_RESULTS/fio-$1.json" \
+# The fio jobs: NAME ENGINE BS QD RW. Each writes 256 KiB of the
+# namespace's second MiB and verifies it read back (crc32c).
+JOBS="psync-4k-qd1 psync 4k 1 write
+psync-512-qd1 psync 512 1 randwrite
+libaio-64k-qd8 libaio 64k 8 randwrite
+io_uring-32k-qd16 io_uring 32k 16 randwrite
+io_uring-128k-qd2 io_uring 128k 2 write"
+
+# fio_run NAME MEM [JOBS]: run the jobs one after another in one fio (fio
+# starts slowly under TCG: its libraries come over 9p), their buffers from
+# MEM. Leaves fio's terse lines in $RES/fio-NAME.out; returns its status.
+fio_run() {
+	f=$RES/fio-$1.fio
+	{
+		printf '[global]\nfilename=%s\ndirect=1\noffset=1M\nsize=256K\nmem=%s\n' "$blk" "$2"
+		printf 'verify=crc32c\ndo_verify=1\nverify_fatal=1\nverify_state_save=0\nstonewall\n'
+		echo "${3:-$JOBS}" | while read -r name engine bs qd rw; do
+			printf '[%s]\nioengine=%s\nbs=%s\niodepth=%s\nrw=%s\n' "$name" "$engine" "$bs" "$qd" "$rw"
+		done
+	} >"$f"
+	chroot /host fio --output-format=terse --terse-version=3 "$P2P_RESULTS/fio-$1.fio" \
 		>"$RES/fio-$1.out" 2>&1
-	rc=$?
-	chroot /host python3 -c 'import json, sys
-j = json.load(open(sys.argv[1]))["jobs"][0]
-print(j["error"], j["write"]["bw_bytes"], j["read"]["bw_bytes"])' "$P2P_RESULTS/fio-$1.json" 2>/dev/null ||
-		echo "$rc - -"
 }
 
-# fio_case NAME ENGINE BS QD RW: the job through p2pmem must pass with
-# every byte verified; the same through system memory gives the ratio.
-fio_case() {
-	set -- "$@" "$(fio_job "$@")"
-	set -- "$@" "$(fio_job "$1-sysmem" "$2" "$3" "$4" "$5" malloc)"
-	read -r err wbw rbw <<-EOF
-	$6
-	EOF
-	read -r _ swbw srbw <<-EOF
-	$7
-	EOF
-	if [ "$err" = 0 ]; then
-		pass "fio-$1"
-		log "fio $1: 1048576 bytes written from p2pmem and verified read back into it;" \
-			"p2pmem write $wbw B/s read $rbw B/s, system memory write $swbw B/s read $srbw B/s"
-		echo "fio $1 $P2P_LANE $wbw $rbw $swbw $srbw" >>"$RES/fio-bandwidth"
-	else
-		fail "fio-$1" "fio error $err: $(grep -m1 'error\|fio:' "$RES/fio-$1.out")"
-	fi
-}
+# terse NAME JOB: "ERROR WRITE-KiB/s READ-KiB/s" of JOB in run NAME's output.
+terse() { awk -F';' -v j="$2" '$1 == 3 && $3 == j { print $5, $48, $7 }' "$RES/fio-$1.out"; }
 
+# fio_matrix: every job through p2pmem must pass with every byte verified;
+# the same jobs through system memory give the ratios.
 fio_matrix() {
-	fio_case psync-4k-qd1 psync 4k 1 write
-	fio_case psync-512-qd1 psync 512 1 randwrite
-	fio_case libaio-64k-qd8 libaio 64k 8 randwrite
-	fio_case io_uring-128k-qd16 io_uring 128k 16 write
-	fio_case io_uring-1m-qd2 io_uring 1m 2 write
+	fio_run p2pmem "mmapshared:$alloc"
+	fio_run sysmem malloc
+	echo "$JOBS" | while read -r name _; do
+		read -r err wbw rbw <<-EOF
+		$(terse p2pmem "$name")
+		EOF
+		read -r _ swbw srbw <<-EOF
+		$(terse sysmem "$name")
+		EOF
+		if [ "$err" = 0 ]; then
+			pass "fio-$name"
+			log "fio $name: 262144 bytes written from p2pmem and verified read back into it;" \
+				"p2pmem write $wbw KiB/s read $rbw KiB/s, system memory write $swbw KiB/s read $srbw KiB/s"
+			echo "fio $name $P2P_LANE $wbw $rbw $swbw $srbw" >>"$RES/fio-bandwidth"
+		else
+			fail "fio-$name" "fio error ${err:-none}: $(grep -m1 'error\|fio:' "$RES/fio-p2pmem.out")"
+		fi
+	done
 }
 
 check_eq route-not-cached-before "$(route_entry)" ""
@@ -77,9 +84,14 @@ case "$P2P_TOPOLOGY" in
 rootports)
 	# Refused first: EREMOTEIO for the I/O, the explanation in the log.
 	expect_log 'p2pdma: '
-	out=$(fio_job refused psync 4k 1 write)
-	check_eq fio-refused-eremoteio "${out%% *}" 121
+	fio_run refused "mmapshared:$alloc" "refused psync 4k 1 write"
+	check_eq fio-refused-eremoteio "$(terse refused refused | cut -d' ' -f1)" 121
 	check_eq route-refused "$(route_entry)" "NOT_SUPPORTED current"
+	out=$(chroot /host "${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest" --numeric run \
+		--provider "$provider" --client "$blk" --offset 2M --size 64K 2>&1)
+	check_eq p2ptest-run-refused-exit "$?" 77
+	echo "$out"
+	check_eq p2ptest-run-refused-explained "$(echo "$out" | grep -c 'verdict NOT_SUPPORTED')" 1
 	step allowlist-q35 sh -c "echo 8086:29c0 >$AL"
 	want=THRU_HOST_BRIDGE
 	;;
@@ -90,22 +102,40 @@ esac
 fio_matrix
 check_eq route-taken "$(route_entry)" "$want current"
 
+# p2ptest run with the namespace as client: no test module, every byte
+# verified, the range left as it was found.
+P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
+before=$(dd if="$blk" bs=64k skip=32 count=4 2>/dev/null | md5sum)
+if out=$(chroot /host "$P" --numeric run --provider "$provider" --client "$blk" --offset 2M \
+	--size 256K --iterations 2 --seed 0x5eed 2>&1); then
+	pass p2ptest-run-nvme
+else
+	fail p2ptest-run-nvme "exit $?: $(echo "$out" | tail -n1)"
+fi
+echo "$out"
+check_eq p2ptest-run-verified "$(echo "$out" | grep -c 'p2pmem -> .* 262144 bytes verified')" 2
+check_eq p2ptest-run-route "$(echo "$out" | sed -n 's/^route \([A-Z_]*\),.*/\1/p')" "$want"
+check_eq p2ptest-run-restored "$(dd if="$blk" bs=64k skip=32 count=4 2>/dev/null | md5sum)" "$before"
+
 insmod "$(kmod drivers/block/brd.ko)" rd_nr=1 rd_size=1024
 cases p2pmem-user "$T/p2pmem_user" "$provider" "$blk" /dev/ram0
 rmmod brd
 
 # fio_on_provider: start fio on the provider's memory in the background
 # and return once it has mapped it (the pool's counter drops); $fio_pid.
+# Its run time only bounds a removal that fails to stop it.
 fio_on_provider() {
 	full=$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)
 	chroot /host fio --name=unplug --filename="$blk" --direct=1 --ioengine=io_uring \
-		--bs=64k --iodepth=8 --rw=randrw --offset=1M --size=1M --time_based --runtime=600 \
+		--bs=64k --iodepth=8 --rw=randrw --offset=1M --size=1M --time_based --runtime=120 \
 		--mem="mmapshared:$alloc" >"$RES/fio-$1.out" 2>&1 &
 	fio_pid=$!
 	while [ "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available 2>/dev/null)" = "$full" ] &&
 		kill -0 $fio_pid 2>/dev/null; do
 		sleep 1
 	done
+	if kill -0 $fio_pid 2>/dev/null; then pass "fio-running-$1"
+	else fail "fio-running-$1" "fio ended before it mapped p2pmem: $(tail -n1 "$RES/fio-$1.out")"; fi
 }
 
 # Remove the provider while fio uses its memory: the removal must return,
@@ -117,10 +147,13 @@ wait $fio_pid
 log "fio under sysfs removal exited with $?"
 check_eq provider-gone "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
 step rescan sh -c "echo 1 >/sys/bus/pci/rescan"
-check_eq pool-full-after-rescan "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)" "$full"
+# nvme maps its CMB in its reset work, after probe() returns.
+if wait_for "/sys/bus/pci/devices/$provider/p2pmem/available"; then
+	check_eq pool-full-after-rescan "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)" "$full"
+else
+	fail pool-full-after-rescan "$provider has no p2pmem after the rescan"
+fi
 
-# QEMU's id of the provider, from its serial (tests/vm/topologies.py).
-qemu_id=$(sed -n 's/^p2pnvme\([0-9]*\).*/nvme\1/p' /sys/bus/pci/devices/"$provider"/nvme/nvme*/serial)
 fio_on_provider hot-unplug
 check_eq hot-unplug-under-fio "$(qmp unplug "$qemu_id")" ok
 wait $fio_pid
