@@ -14,6 +14,11 @@
  * unbound, the file is removed first, which zaps every user mapping of it
  * (later accesses get SIGBUS); the pagemap then waits for pages still
  * pinned by I/O in flight, and the pool goes last.
+ *
+ * Known limitation, as in mainline: kernfs zaps through the file's address
+ * space, which a new VMA joins only after ->mmap() returns. An mmap() that
+ * has inserted its pages but not yet joined when the file is removed keeps
+ * them, and the unbind waits until that process unmaps them.
  */
 #include <linux/genalloc.h>
 #include <linux/mm.h>
