@@ -306,5 +306,16 @@ int p2ptest_pci_bind(const char *bdf, const char *driver, bool take, char *old, 
 			return ret;
 	}
 	ret = p2ptest_pci_write(bdf, "driver_override", driver);
-	return ret ? ret : p2ptest_driver_bind(driver, bdf);
+	if (ret)
+		return ret;
+	ret = p2ptest_driver_bind(driver, bdf);
+	/*
+	 * A device just hot-added binds to a driver that matches it as soon
+	 * as the PCI core lets it, maybe between the look above and this
+	 * bind: EBUSY, taken under the device lock that probe() ran under,
+	 * then says it is bound and probed; to @driver if the link says so.
+	 */
+	if (ret == -EBUSY && !p2ptest_pci_driver(bdf, cur, sizeof(cur)) && !strcmp(cur, driver))
+		return 0;
+	return ret;
 }
