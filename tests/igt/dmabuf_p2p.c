@@ -112,12 +112,14 @@ static void bind_p2ptest(struct dev *d)
 	igt_assert_f(!p2ptest_parse_bdf(d->bdf, &d->addr), "bad PCI address %s\n", d->bdf);
 	find_bar(d);
 	/*
-	 * A device just hot-added is in sysfs before the PCI core lets drivers
-	 * match it (bind: ENODEV); it then binds by its override by itself.
+	 * A device just replugged appears in sysfs some time after QEMU
+	 * answered the device_add (ENOENT until the guest's hotplug driver
+	 * has added it), and is there before the PCI core lets drivers match
+	 * it (bind: ENODEV); it then binds by its override by itself.
 	 */
 	for (end = now() + EVENT_WAIT;; usleep(100000)) {
 		err = p2ptest_pci_bind(d->bdf, "p2ptest", true, NULL, 0);
-		if (err != -ENODEV || now() > end)
+		if ((err != -ENODEV && err != -ENOENT) || now() > end)
 			break;
 	}
 	igt_assert_f(!err, "%s: bind to p2ptest: %s\n", d->bdf, strerror(-err));
