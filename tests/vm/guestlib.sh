@@ -13,10 +13,21 @@ mkdir -p "$RES/kunit"
 : >"$RES/steps"
 : >"$RES/expected-log"
 
-log() { echo "[$P2P_LANE] $*"; }
-pass() { echo "pass $1" >>"$RES/steps"; log "pass $1"; }
-fail() { n=$1; shift; echo "fail $n: $*" >>"$RES/steps"; log "FAIL $n: $*"; }
-skip() { n=$1; shift; echo "skip $n: $*" >>"$RES/steps"; log "skip $n: $*"; }
+# Each line says when (seconds since boot): a slow step shows in the log.
+log() { read -r up _ </proc/uptime; echo "[$P2P_LANE $PLAN ${up%.*}s] $*"; }
+# Step names are the plan's, prefixed with it: a lane may run several plans.
+pass() { echo "pass $PLAN/$1" >>"$RES/steps"; log "pass $1"; }
+fail() { n=$1; shift; echo "fail $PLAN/$n: $*" >>"$RES/steps"; log "FAIL $n: $*"; }
+skip() { n=$1; shift; echo "skip $PLAN/$n: $*" >>"$RES/steps"; log "skip $n: $*"; }
+
+# run_plan NAME: run tests/vm/plans/NAME.sh in a subshell, so that what one
+# plan defines does not reach the next. A lane's plans share the machine:
+# a plan leaves it as a later plan of the same lane expects it (see the
+# lanes file for which plans run together).
+run_plan() {
+	# shellcheck source=/dev/null
+	(PLAN=$1; log "plan $1"; . "$P2P_ROOT/tests/vm/plans/$1.sh")
+}
 
 # expect_log REGEX: a kernel-log line matching REGEX (egrep syntax) is
 # provoked on purpose by this plan and does not fail the run.
@@ -91,7 +102,11 @@ plan_status() { ! grep -q '^fail' "$RES/steps"; }
 # load_p2ptest: insmod the p2ptest module. The harness starts edu with
 # dma_mask=0xffffffffffffffff (tests/vm/topologies.py), which the guest
 # cannot see: say it (p2ptest assumes QEMU's 28-bit default otherwise).
-load_p2ptest() { insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)" edu_dma_bits=64; }
+# An earlier plan of the lane may have loaded it already.
+load_p2ptest() {
+	[ -d /sys/module/p2ptest ] ||
+		insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)" edu_dma_bits=64
+}
 
 # cases PREFIX CMD...: run a host program that prints one line per case,
 # "ok NAME" or "not ok NAME: why"; each case is a result PREFIX/NAME of
