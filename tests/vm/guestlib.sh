@@ -108,6 +108,21 @@ load_p2ptest() {
 		insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)" edu_dma_bits=64
 }
 
+# igt_run DIR ARG...: run the IGT-style runner (tests/igt/igt_runner.py) as
+# a host program with the harness's environment (where modules are, where
+# QMP requests go, QEMU's ids of the hot-plugged devices); it writes
+# $RES/DIR/results.json, which vmrun counts. A run that leaves none fails.
+# shellcheck disable=SC2034  # the plans name the binaries with it
+IGT=${P2P_ROOT#/host}/build/igt
+igt_run() {
+	d=$1; shift
+	chroot /host env IGT_KMOD_PATH="${P2P_KOUT#/host}/drivers/dma-buf" \
+		IGT_QMP_DIR="$P2P_RESULTS/qmp" P2PTEST_PROVIDER_QEMU_ID=ivshmem0 \
+		P2PTEST_CLIENT_QEMU_ID=edu0 \
+		python3 "${P2P_ROOT#/host}/tests/igt/igt_runner.py" --results "$P2P_RESULTS/$d" "$@"
+	[ -f "$RES/$d/results.json" ] || fail "$d-results" "igt_runner.py wrote no results.json"
+}
+
 # cases PREFIX CMD...: run a host program that prints one line per case,
 # "ok NAME" or "not ok NAME: why"; each case is a result PREFIX/NAME of
 # its own, the program's exit status one more (PREFIX). Its output is kept
