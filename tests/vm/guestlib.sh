@@ -73,6 +73,28 @@ kunit() {
 	rmmod "${m%.ko}" 2>/dev/null
 }
 
+# fio_run NAME MEM JOBS: run JOBS ("NAME ENGINE BS QD RW" lines) one after
+# another in one fio (fio starts slowly under TCG: its libraries come over
+# 9p), on FIO_SIZE bytes of FIO_FILE from FIO_OFFSET, their buffers from MEM,
+# every block verified read back (crc32c). Leaves fio's terse lines in
+# $RES/fio-NAME.out; returns fio's status.
+fio_run() {
+	f=$RES/fio-$1.fio
+	{
+		printf '[global]\nfilename=%s\ndirect=1\noffset=%s\nsize=%s\nmem=%s\n' \
+			"$FIO_FILE" "$FIO_OFFSET" "$FIO_SIZE" "$2"
+		printf 'verify=crc32c\ndo_verify=1\nverify_fatal=1\nverify_state_save=0\nstonewall\n'
+		echo "$3" | while read -r name engine bs qd rw; do
+			printf '[%s]\nioengine=%s\nbs=%s\niodepth=%s\nrw=%s\n' "$name" "$engine" "$bs" "$qd" "$rw"
+		done
+	} >"$f"
+	chroot /host fio --output-format=terse --terse-version=3 "$P2P_RESULTS/fio-$1.fio" \
+		>"$RES/fio-$1.out" 2>&1
+}
+
+# terse NAME JOB: "ERROR WRITE-KiB/s READ-KiB/s" of JOB in fio run NAME.
+terse() { awk -F';' -v j="$2" '$1 == 3 && $3 == j { print $5, $48, $7 }' "$RES/fio-$1.out"; }
+
 # qmp VERB ID: ask the host to unplug or replug the QEMU device ID
 # (tests/vm/qmp.py) and wait for its answer, which is printed: "ok" once
 # QEMU reports the device deleted or added, else what went wrong. The host

@@ -17,3 +17,6 @@ kunit dma_iova_kunit.ko iommu="$P2P_IOMMU"
 if [ -n "$used" ]; then
 	check_eq swiotlb-slots-returned "$(cat $tlb)" "$used"
 fi
+
+# The block layer's DMA iterator on synthetic requests.
+kunit blk_dma_kunit.ko iommu="$P2P_IOMMU"

@@ -32,36 +32,18 @@ route_entry() { awk -v p="$provider" -v c="$client" '$1 == p && $2 == c { print 
 
 # The fio jobs: NAME ENGINE BS QD RW. Each writes 256 KiB of the
 # namespace's second MiB and verifies it read back (crc32c).
+export FIO_FILE="$blk" FIO_OFFSET=1M FIO_SIZE=256K
 JOBS="psync-4k-qd1 psync 4k 1 write
 psync-512-qd1 psync 512 1 randwrite
 libaio-64k-qd8 libaio 64k 8 randwrite
 io_uring-32k-qd16 io_uring 32k 16 randwrite
 io_uring-128k-qd2 io_uring 128k 2 write"
 
-# fio_run NAME MEM [JOBS]: run the jobs one after another in one fio (fio
-# starts slowly under TCG: its libraries come over 9p), their buffers from
-# MEM. Leaves fio's terse lines in $RES/fio-NAME.out; returns its status.
-fio_run() {
-	f=$RES/fio-$1.fio
-	{
-		printf '[global]\nfilename=%s\ndirect=1\noffset=1M\nsize=256K\nmem=%s\n' "$blk" "$2"
-		printf 'verify=crc32c\ndo_verify=1\nverify_fatal=1\nverify_state_save=0\nstonewall\n'
-		echo "${3:-$JOBS}" | while read -r name engine bs qd rw; do
-			printf '[%s]\nioengine=%s\nbs=%s\niodepth=%s\nrw=%s\n' "$name" "$engine" "$bs" "$qd" "$rw"
-		done
-	} >"$f"
-	chroot /host fio --output-format=terse --terse-version=3 "$P2P_RESULTS/fio-$1.fio" \
-		>"$RES/fio-$1.out" 2>&1
-}
-
-# terse NAME JOB: "ERROR WRITE-KiB/s READ-KiB/s" of JOB in run NAME's output.
-terse() { awk -F';' -v j="$2" '$1 == 3 && $3 == j { print $5, $48, $7 }' "$RES/fio-$1.out"; }
-
 # fio_matrix: every job through p2pmem must pass with every byte verified;
 # the same jobs through system memory give the ratios.
 fio_matrix() {
-	fio_run p2pmem "mmapshared:$alloc"
-	fio_run sysmem malloc
+	fio_run p2pmem "mmapshared:$alloc" "$JOBS"
+	fio_run sysmem malloc "$JOBS"
 	echo "$JOBS" | while read -r name _; do
 		read -r err wbw rbw <<-EOF
 		$(terse p2pmem "$name")

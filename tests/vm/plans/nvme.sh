@@ -1,0 +1,63 @@
+# shellcheck shell=sh
+# NVMe data path plan: Debian's fio does O_DIRECT I/O between its buffers
+# in system memory (anonymous mmap: pages scattered in physical memory) and
+# an NVMe namespace, every block verified read back, while nvme-pci builds
+# its commands from the block layer's DMA iterator: PRP lists
+# (sgl_threshold=0), then SGLs (sgl_threshold=1, QEMU's controller supports
+# them). blk_dma_spy counts which path mapped the requests: the iterator
+# must have mapped some, and no request may have become a scatterlist.
+# The lane's IOMMU mode decides how the iterator maps (one IOVA range per
+# request when the IOMMU translates, one mapping per range otherwise).
+SPY=/sys/kernel/debug/blk_dma_spy/counts
+SGL=/sys/module/nvme/parameters/sgl_threshold
+
+ctrl=$(devs_of 0x1b36:0x0010 | sed -n 1p)
+blk=/dev/$(basename /sys/bus/pci/devices/"$ctrl"/nvme/nvme*/nvme*n1)
+# 1 MiB of the namespace's upper half: the lower half holds the pattern that
+# p2pdma_nvme_kunit reads back.
+export FIO_FILE="$blk" FIO_OFFSET=2M FIO_SIZE=1M
+log "controller $ctrl ($blk)"
+
+# NAME ENGINE BS QD RW: 512 B to 1 MiB, queue depth 1 to 32, random and
+# sequential, each of fio's engines.
+JOBS="psync-512-qd1 psync 512 1 randwrite
+psync-4k-qd1 psync 4k 1 write
+psync-12k-qd1 psync 12k 1 randwrite
+libaio-16k-qd4 libaio 16k 4 randwrite
+libaio-64k-qd32 libaio 64k 32 randwrite
+io_uring-8k-qd32 io_uring 8k 32 randwrite
+io_uring-128k-qd8 io_uring 128k 8 write
+io_uring-1m-qd2 io_uring 1m 2 write"
+
+# counts: "DMA-ITER MAP-SG", the spy's counts now.
+counts() { awk '{ v[$1] = $2 } END { print v["dma_iter"], v["map_sg"] }' "$SPY"; }
+
+step spy-load insmod "$(kmod extmod/tests/blk_dma_spy.ko)"
+default=$(cat "$SGL")
+for mode in prp:0 sgl:1; do
+	name=${mode%:*}
+	echo "${mode#*:}" >"$SGL"
+	read -r iter0 sg0 <<-EOF
+	$(counts)
+	EOF
+	fio_run "$name" mmap "$JOBS"
+	echo "$JOBS" | while read -r job _; do
+		err=$(terse "$name" "$job" | cut -d' ' -f1)
+		if [ "$err" = 0 ]; then
+			pass "fio-$name-$job"
+		else
+			fail "fio-$name-$job" "fio error ${err:-none}: $(grep -m1 'error\|fio:' "$RES/fio-$name.out")"
+		fi
+	done
+	read -r iter1 sg1 <<-EOF
+	$(counts)
+	EOF
+	log "$name: $((iter1 - iter0)) requests mapped by the DMA iterator, $((sg1 - sg0)) as scatterlists"
+	if [ $((iter1 - iter0)) -gt 0 ] && [ "$sg1" = "$sg0" ]; then
+		pass "dma-iter-$name"
+	else
+		fail "dma-iter-$name" "DMA iterator $((iter1 - iter0)) requests, scatterlist $((sg1 - sg0)); wanted some and none"
+	fi
+done
+echo "$default" >"$SGL"
+step spy-unload rmmod blk_dma_spy
