@@ -95,6 +95,27 @@ fio_run() {
 # terse NAME JOB: "ERROR WRITE-KiB/s READ-KiB/s" of JOB in fio run NAME.
 terse() { awk -F';' -v j="$2" '$1 == 3 && $3 == j { print $5, $48, $7 }' "$RES/fio-$1.out"; }
 
+# blk_dma_counts: "ITER SG", requests mapped so far by the block layer's
+# DMA iterator and as scatterlists (tests/kunit/blk_dma_spy.c, which the
+# plan loads).
+blk_dma_counts() {
+	awk '{ v[$1] = $2 } END { print v["dma_iter"], v["map_sg"] }' /sys/kernel/debug/blk_dma_spy/counts
+}
+
+# check_dma_iter NAME ITER SG: pass NAME if the DMA iterator mapped requests
+# since blk_dma_counts said "ITER SG", and no request became a scatterlist.
+check_dma_iter() {
+	read -r iter sg <<-EOF
+	$(blk_dma_counts)
+	EOF
+	log "$1: $((iter - $2)) requests mapped by the DMA iterator, $((sg - $3)) as scatterlists"
+	if [ $((iter - $2)) -gt 0 ] && [ "$sg" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "DMA iterator $((iter - $2)) requests, scatterlist $((sg - $3)); wanted some and none"
+	fi
+}
+
 # qmp VERB ID: ask the host to unplug or replug the QEMU device ID
 # (tests/vm/qmp.py) and wait for its answer, which is printed: "ok" once
 # QEMU reports the device deleted or added, else what went wrong. The host

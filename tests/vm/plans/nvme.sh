@@ -8,7 +8,6 @@
 # must have mapped some, and no request may have become a scatterlist.
 # The lane's IOMMU mode decides how the iterator maps (one IOVA range per
 # request when the IOMMU translates, one mapping per range otherwise).
-SPY=/sys/kernel/debug/blk_dma_spy/counts
 SGL=/sys/module/nvme/parameters/sgl_threshold
 
 ctrl=$(devs_of 0x1b36:0x0010 | sed -n 1p)
@@ -29,16 +28,13 @@ io_uring-8k-qd32 io_uring 8k 32 randwrite
 io_uring-128k-qd8 io_uring 128k 8 write
 io_uring-1m-qd2 io_uring 1m 2 write"
 
-# counts: "DMA-ITER MAP-SG", the spy's counts now.
-counts() { awk '{ v[$1] = $2 } END { print v["dma_iter"], v["map_sg"] }' "$SPY"; }
-
 step spy-load insmod "$(kmod extmod/tests/blk_dma_spy.ko)"
 default=$(cat "$SGL")
 for mode in prp:0 sgl:1; do
 	name=${mode%:*}
 	echo "${mode#*:}" >"$SGL"
 	read -r iter0 sg0 <<-EOF
-	$(counts)
+	$(blk_dma_counts)
 	EOF
 	fio_run "$name" mmap "$JOBS"
 	echo "$JOBS" | while read -r job _; do
@@ -49,15 +45,7 @@ for mode in prp:0 sgl:1; do
 			fail "fio-$name-$job" "fio error ${err:-none}: $(grep -m1 'error\|fio:' "$RES/fio-$name.out")"
 		fi
 	done
-	read -r iter1 sg1 <<-EOF
-	$(counts)
-	EOF
-	log "$name: $((iter1 - iter0)) requests mapped by the DMA iterator, $((sg1 - sg0)) as scatterlists"
-	if [ $((iter1 - iter0)) -gt 0 ] && [ "$sg1" = "$sg0" ]; then
-		pass "dma-iter-$name"
-	else
-		fail "dma-iter-$name" "DMA iterator $((iter1 - iter0)) requests, scatterlist $((sg1 - sg0)); wanted some and none"
-	fi
+	check_dma_iter "dma-iter-$name" "$iter0" "$sg0"
 done
 echo "$default" >"$SGL"
 step spy-unload rmmod blk_dma_spy

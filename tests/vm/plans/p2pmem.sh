@@ -42,7 +42,12 @@ io_uring-128k-qd2 io_uring 128k 2 write"
 # fio_matrix: every job through p2pmem must pass with every byte verified;
 # the same jobs through system memory give the ratios.
 fio_matrix() {
+	read -r iter0 sg0 <<-EOF
+	$(blk_dma_counts)
+	EOF
 	fio_run p2pmem "mmapshared:$alloc" "$JOBS"
+	# nvme-pci maps the peer memory with the block layer's DMA iterator
+	check_dma_iter dma-iter-p2pmem "$iter0" "$sg0"
 	fio_run sysmem malloc "$JOBS"
 	echo "$JOBS" | while read -r name _; do
 		read -r err wbw rbw <<-EOF
@@ -66,6 +71,7 @@ fio_matrix() {
 # write makes every cached verdict stale, including any an earlier plan of
 # the lane left for this pair. The fio jobs must decide the route anew.
 step allowlist-empty sh -c "echo >$AL"
+step spy-load insmod "$(kmod extmod/tests/blk_dma_spy.ko)"
 case "$(route_entry)" in
 *current) fail route-not-current-before "$(route_entry)" ;;
 *) pass route-not-current-before ;;
@@ -159,3 +165,4 @@ fi
 # Remove it while a process has its memory mapped.
 cases p2pmem-remove "$T/p2pmem_user" "$provider" "$blk" /dev/ram0 remove
 check_eq provider-removed "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
+step spy-unload rmmod blk_dma_spy
