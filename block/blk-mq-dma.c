@@ -8,8 +8,10 @@
  * boundary and maximum segment size). The first range says what the request
  * is: host memory, or peer memory (P2PDMA) that the routing engine sends by
  * bus address or through the host bridge. A request never holds two kinds:
- * bio_add_page() keeps a bio to one kind, and the merge checks keep a request
- * to one (blk_rq_merge_ok(), attempt_merge()).
+ * a bio is kept to one (bio_add_page(), bio_add_hw_page(),
+ * bio_iov_iter_get_pages()), and so is a request (blk_rq_merge_ok(),
+ * attempt_merge(), blk_rq_append_bio()); a range of another kind that gets
+ * here anyway fails the request.
  *
  * Behind a translating IOMMU, when the queue's virtual boundary makes every
  * range start and end on an IOMMU page, one IOVA range is reserved for the
@@ -29,7 +31,7 @@ static unsigned int blk_seg_max(const struct queue_limits *lim,
 	unsigned long mask = lim->seg_boundary_mask;
 	unsigned long to_boundary = mask - (paddr & mask) + 1;
 
-	/* to_boundary wraps to 0 for a mask of all ones: no boundary */
+	/* to_boundary wraps to 0 when mask is all ones and paddr is 0 */
 	return min_not_zero(to_boundary, (unsigned long)lim->max_segment_size);
 }
 
@@ -85,7 +87,12 @@ static bool blk_map_iter_next(struct request *req, struct blk_map_iter *iter,
 	bv.bv_len = min(bv.bv_len, max);
 	bvec_iter_advance_single(iter->bvecs, &iter->iter, bv.bv_len);
 
-	while (!iter->iter.bi_bvec_done && blk_map_iter_more(iter)) {
+	/*
+	 * Join what follows once the bvec is used up, or the bio is (a split
+	 * bio can end inside a bvec, and the next bio continue it).
+	 */
+	while ((!iter->iter.bi_size || !iter->iter.bi_bvec_done) &&
+	       blk_map_iter_more(iter)) {
 		next = mp_bvec_iter_bvec(iter->bvecs, iter->iter);
 		if (bv.bv_len + next.bv_len > max ||
 		    !biovec_phys_mergeable(req->q, &bv, &next))
@@ -96,6 +103,17 @@ static bool blk_map_iter_next(struct request *req, struct blk_map_iter *iter,
 
 	vec->len = bv.bv_len;
 	return true;
+}
+
+/* Is the range of the kind the request's first range decided? */
+static bool blk_dma_same_kind(struct blk_dma_iter *iter, struct phys_vec *vec)
+{
+	struct page *page = pfn_to_page(PHYS_PFN(vec->paddr));
+
+	if (!is_pci_p2pdma_page(page))
+		return iter->p2pdma.map == PCI_P2PDMA_MAP_NONE;
+	return iter->p2pdma.map != PCI_P2PDMA_MAP_NONE &&
+	       to_p2p_pgmap(page->pgmap)->mem == iter->p2pdma.mem;
 }
 
 static unsigned long blk_dma_attrs(struct blk_dma_iter *iter)
@@ -138,6 +156,10 @@ static bool blk_dma_map_iova(struct request *req, struct device *dma_dev,
 	int error;
 
 	do {
+		if (WARN_ON_ONCE(!blk_dma_same_kind(iter, vec))) {
+			error = -EINVAL;
+			goto undo;
+		}
 		error = dma_iova_link(dma_dev, state, vec->paddr, mapped,
 				      vec->len, dir, attrs);
 		if (error)
@@ -169,12 +191,13 @@ undo:
  * request's P2PDMA kind, kept in @iter->p2pdma.map. Peer memory the routing
  * engine refuses fails the request with %BLK_STS_TARGET (-EREMOTEIO), the
  * status 6.1's scatterlist path gave and user space knows (mainline 6.17
- * changed it to %BLK_STS_INVAL).
+ * changed it to BLK_STS_INVAL, which 6.1 does not have).
  *
  * When the whole request was linked into one IOVA range
  * (blk_rq_dma_map_coalesce()), this step returns all of it.
  *
- * Context: any context; no memory is allocated besides IOVA space.
+ * Context: any context; allocations (IOVA space, IOMMU page tables, bounce
+ * slots) do not sleep.
  * Return: true with @iter->addr and @iter->len set when a range was mapped;
  * false when there was nothing to map or mapping failed, with the reason in
  * @iter->status, and then nothing this call mapped stays mapped.
@@ -223,10 +246,11 @@ EXPORT_SYMBOL_GPL(blk_rq_dma_map_iter_start);
  * @state: the state blk_rq_dma_map_iter_start() filled
  * @iter: the iterator blk_rq_dma_map_iter_start() filled
  *
- * Context: any context; no memory is allocated.
+ * Context: any context; allocations (bounce slots) do not sleep.
  * Return: true with @iter->addr and @iter->len set when a range was mapped;
  * false at the request's end (@iter->status %BLK_STS_OK) or when mapping
- * failed (@iter->status says why; the ranges of earlier steps stay mapped).
+ * failed (@iter->status says why, %BLK_STS_IOERR for a range of another
+ * kind than the first; the ranges of earlier steps stay mapped).
  */
 bool blk_rq_dma_map_iter_next(struct request *req, struct device *dma_dev,
 			      struct dma_iova_state *state,
@@ -236,6 +260,10 @@ bool blk_rq_dma_map_iter_next(struct request *req, struct device *dma_dev,
 
 	if (!blk_map_iter_next(req, &iter->iter, &vec))
 		return false;
+	if (WARN_ON_ONCE(!blk_dma_same_kind(iter, &vec))) {
+		iter->status = BLK_STS_IOERR;
+		return false;
+	}
 	if (iter->p2pdma.map == PCI_P2PDMA_MAP_BUS_ADDR)
 		return blk_dma_map_bus(iter, &vec);
 	return blk_dma_map_direct(req, dma_dev, iter, &vec);

@@ -507,8 +507,9 @@ static void p2p_follows_the_engine(struct kunit *test)
 		case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
 			KUNIT_EXPECT_GE(test, n, 1);
 			if (on_edu && translated(env)) {
-				KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(env->domain, r[0].addr), phys);
-				KUNIT_EXPECT_TRUE(test, atomic_read(&env->spy.prot_and) & IOMMU_MMIO);
+				KUNIT_EXPECT_EQ(test, dev_phys(env, r[0].addr), phys);
+				KUNIT_EXPECT_TRUE(test, atomic_read(&env->spy.prot_and) &
+						  IOMMU_MMIO);
 			} else if (on_edu) {
 				KUNIT_EXPECT_EQ(test, r[0].addr, (dma_addr_t)phys);
 			}
@@ -523,6 +524,43 @@ static void p2p_follows_the_engine(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
 	}
 	pci_dev_put(client);
+	pci_dev_put(provider);
+}
+
+/*
+ * A bio holds one kind of memory: bio_add_page() refuses a CMB page after a
+ * host page and a host page after a CMB page, as it refuses a full bio.
+ */
+static void bio_keeps_one_kind(struct kunit *test)
+{
+	struct rq_env *env = test->priv;
+	struct pci_dev *nvme = NULL, *provider = NULL;
+	struct page *host = env->pages[0], *peer;
+	struct bio *bio;
+	void *mem;
+
+	while ((nvme = pci_get_device(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, nvme)))
+		if (!provider && pci_has_p2pmem(nvme))
+			provider = pci_dev_get(nvme);
+	if (!provider)
+		kunit_skip(test, "no NVMe controller with p2pmem");
+	mem = pci_alloc_p2pmem(provider, SZ_4K);
+	KUNIT_ASSERT_NOT_NULL(test, mem);
+	peer = virt_to_page(mem);
+	bio = kunit_kzalloc(test, struct_size(bio, bi_inline_vecs, 4), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bio);
+
+	bio_init(bio, NULL, bio->bi_inline_vecs, 4, REQ_OP_WRITE);
+	KUNIT_EXPECT_EQ(test, bio_add_page(bio, host, SZ_4K, 0), SZ_4K);
+	KUNIT_EXPECT_EQ(test, bio_add_page(bio, peer, SZ_4K, 0), 0);
+	KUNIT_EXPECT_EQ(test, bio->bi_vcnt, 1);
+
+	bio_init(bio, NULL, bio->bi_inline_vecs, 4, REQ_OP_WRITE);
+	KUNIT_EXPECT_EQ(test, bio_add_page(bio, peer, SZ_4K, 0), SZ_4K);
+	KUNIT_EXPECT_EQ(test, bio_add_page(bio, host, SZ_4K, 0), 0);
+	KUNIT_EXPECT_EQ(test, bio->bi_vcnt, 1);
+
+	pci_free_p2pmem(provider, mem, SZ_4K);
 	pci_dev_put(provider);
 }
 
@@ -583,6 +621,7 @@ static struct kunit_case blk_dma_cases[] = {
 	KUNIT_CASE(no_data_maps_nothing),
 	KUNIT_CASE(special_payload_is_the_data),
 	KUNIT_CASE(p2p_follows_the_engine),
+	KUNIT_CASE(bio_keeps_one_kind),
 	KUNIT_CASE(iova_exhaustion_fails_half_way),
 	{}
 };
