@@ -13,10 +13,18 @@
  *             segment where no IOVA can be reserved
  *   phys    - one dma_map_phys() per segment
  * Segments are 4 KiB (N = 1, 16, 256, 4096) or 2 MiB (N = 1, 4); targets are
- * RAM pages and the NVMe CMB BAR. Per case it records the median and p99
- * CPU time of map + unmap, and, behind an Intel IOMMU, the map calls, page
- * sizes and IOTLB syncs per transaction (iommu_spy kprobes), plus the bytes
- * of mapping metadata the caller keeps. Then the cost of a P2PDMA routing
+ * RAM pages and the NVMe CMB BAR.
+ *
+ * The figures compare methods, so whatever disturbs the machine (other
+ * guests, host load under TCG) must land on every method alike: the
+ * methods of a case take turns transaction by transaction, and the run
+ * goes over all cases several times (rounds), so a slow spell shows up
+ * as a spread between one case's per-round medians instead of as one
+ * method's slowdown. Per case and method it records the median and p99
+ * CPU time of map + unmap over all rounds, the lowest and highest
+ * per-round median, and, behind an Intel IOMMU, the map calls, page sizes
+ * and IOTLB syncs per transaction (iommu_spy kprobes), plus the bytes of
+ * mapping metadata the caller keeps. Then the cost of a P2PDMA routing
  * decision (route_cost.c). Results are in
  * /sys/kernel/debug/dma_map_bench/results: each table followed by its
  * JSON line.
@@ -38,9 +46,20 @@
 #include "qemu_devs.h"
 #include "route_cost.h"
 
-static unsigned int iterations = 31;
+static unsigned int iterations = 35;
 module_param(iterations, uint, 0444);
-MODULE_PARM_DESC(iterations, "transactions timed per case (the first is a warm-up)");
+MODULE_PARM_DESC(iterations,
+		 "timed transactions per case and method, spread over the rounds (4096 segments: at most 15)");
+
+static unsigned int rounds = 5;
+module_param(rounds, uint, 0444);
+MODULE_PARM_DESC(rounds, "passes over all cases, 1 to 16 (no more than a case has transactions)");
+
+/* The round medians are kept per case and method: a bound keeps them inline. */
+#define MAX_ROUNDS	16
+/* The 4096-segment transactions are the slow ones: fewer of them. */
+#define LONG_NSEG	4096
+#define LONG_ITERATIONS	15U
 
 enum method { M_PAGE, M_SGTABLE, M_IOVA, M_PHYS, M_NR };
 static const char * const method_name[M_NR] = { "page", "sgtable", "iova", "phys" };
@@ -60,7 +79,8 @@ static const struct bench_case cases[] = {
 
 struct bench_result {
 	bool valid;
-	u64 median_ns, p99_ns;
+	u64 median_ns, p99_ns;		/* over the samples of every round */
+	u64 round_median[MAX_ROUNDS];
 	unsigned int map_calls, syncs;
 	unsigned long pgsizes;
 	size_t meta_bytes;
@@ -74,9 +94,14 @@ struct bench {
 	struct page *small[4096];	/* 4 KiB RAM segments, never adjacent */
 	struct page *large[4];		/* 2 MiB RAM segments */
 	dma_addr_t *addrs;		/* per-segment DMA addresses */
-	u64 *samples;
+	unsigned int rounds;		/* rounds run (the parameter, bounded) */
+	size_t stride;			/* samples kept per case and method */
+	u64 *samples;			/* [case][method][round][sample] */
 	struct bench_result res[ARRAY_SIZE(cases)][M_NR];
 };
+
+/* The tables and their JSON lines: about 16 to 20 KiB with the default rounds. */
+#define REPORT_SIZE	SZ_64K
 
 static struct dentry *bench_dir;
 static char *report;
@@ -203,82 +228,247 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int measure(struct bench *b, unsigned int ci, enum method m)
+/* The median of @n sorted samples (the mean of the middle two for even @n). */
+static u64 median_of(const u64 *v, unsigned int n)
+{
+	return (v[(n - 1) / 2] + v[n / 2]) / 2;
+}
+
+static bool expressible(const struct bench_case *c, enum method m)
+{
+	return !(m == M_SGTABLE && c->mmio);	/* no struct page: no scatterlist */
+}
+
+/* Timed transactions per round of a case of @nseg segments. */
+static unsigned int per_round(const struct bench *b, unsigned int nseg)
+{
+	unsigned int n = nseg == LONG_NSEG ? min(iterations, LONG_ITERATIONS) : iterations;
+
+	return DIV_ROUND_UP(n, b->rounds);
+}
+
+static u64 *samples_of(struct bench *b, unsigned int ci, enum method m)
+{
+	return b->samples + (ci * M_NR + m) * b->stride;
+}
+
+/*
+ * One untimed transaction of every method before a round's samples, so
+ * that none of them pays for what the previous case left in the caches.
+ * In the first round it runs under the spy, for the counts.
+ */
+static int warm_up(struct bench *b, unsigned int ci, unsigned int round)
 {
 	const struct bench_case *c = &cases[ci];
-	struct bench_result *r = &b->res[ci][m];
 	struct iommu_spy spy = {};
-	unsigned int i, n = iterations;
+	enum method m;
 	int ret;
 
-	if (m == M_SGTABLE && c->mmio)
-		return 0;	/* no struct page: not expressible */
-	if (c->nseg == 4096 && n > 11)
-		n = 11;		/* keep the 4096-segment cases short */
+	for (m = 0; m < M_NR; m++) {
+		struct bench_result *r = &b->res[ci][m];
+		bool count = round == 0 && b->domain;
 
-	/* One transaction under the spy: counts, not timed. */
-	if (b->domain) {
-		ret = iommu_spy_start(&spy, b->domain, 0, ULONG_MAX);
-		if (ret)
-			return ret;
-	}
-	ret = run[m](b, c);
-	if (b->domain)
-		iommu_spy_stop(&spy);
-	if (ret)
-		return ret;
-	r->map_calls = atomic_read(&spy.map_calls);
-	r->syncs = atomic_read(&spy.syncs);
-	r->pgsizes = atomic_long_read(&spy.pgsizes);
-
-	for (i = 0; i < n; i++) {
-		u64 t0 = ktime_get_ns();
-
+		if (!expressible(c, m))
+			continue;
+		if (count) {
+			ret = iommu_spy_start(&spy, b->domain, 0, ULONG_MAX);
+			if (ret)
+				return ret;
+		}
 		ret = run[m](b, c);
-		b->samples[i] = ktime_get_ns() - t0;
+		if (count)
+			iommu_spy_stop(&spy);
 		if (ret)
 			return ret;
+		if (count) {
+			r->map_calls = atomic_read(&spy.map_calls);
+			r->syncs = atomic_read(&spy.syncs);
+			r->pgsizes = atomic_long_read(&spy.pgsizes);
+		}
+		/*
+		 * The bench kernel does not preempt: without a scheduling point
+		 * module init would hold this CPU for the whole run, which RCU
+		 * reports as a stall under slow TCG.
+		 */
 		cond_resched();
 	}
-	sort(b->samples, n, sizeof(u64), cmp_u64, NULL);
-	r->median_ns = b->samples[n / 2];
-	r->p99_ns = b->samples[min(n - 1, (n * 99 + 99) / 100 - 1)];
-	r->meta_bytes = meta_bytes(m, c);
-	r->valid = true;
 	return 0;
 }
 
-static void print_row(struct seq_buf *s, const struct bench_case *c, enum method m,
-		      const struct bench_result *r, const struct bench_result *sgt)
+/*
+ * One round of case @ci: sample i of every method before sample i + 1 of
+ * any, so a disturbance hits all methods alike. The method that starts
+ * moves on each time, so none always runs right after the same other one.
+ */
+static int measure_round(struct bench *b, unsigned int ci, unsigned int round)
+{
+	const struct bench_case *c = &cases[ci];
+	unsigned int n = per_round(b, c->nseg), i, k;
+	int ret;
+
+	ret = warm_up(b, ci, round);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < M_NR; k++) {
+			enum method m = (round * n + i + k) % M_NR;
+			u64 t0;
+
+			if (!expressible(c, m))
+				continue;
+			t0 = ktime_get_ns();
+			ret = run[m](b, c);
+			samples_of(b, ci, m)[round * n + i] = ktime_get_ns() - t0;
+			if (ret)
+				return ret;
+			cond_resched();	/* outside the timed span */
+		}
+	}
+	return 0;
+}
+
+/* Medians per round and over all rounds, p99 over all rounds. */
+static void summarize(struct bench *b, unsigned int ci, enum method m)
+{
+	const struct bench_case *c = &cases[ci];
+	struct bench_result *r = &b->res[ci][m];
+	unsigned int n = per_round(b, c->nseg), total = n * b->rounds, i;
+	u64 *v = samples_of(b, ci, m);
+
+	if (!expressible(c, m))
+		return;
+	for (i = 0; i < b->rounds; i++) {
+		sort(v + i * n, n, sizeof(u64), cmp_u64, NULL);
+		r->round_median[i] = median_of(v + i * n, n);
+	}
+	sort(v, total, sizeof(u64), cmp_u64, NULL);
+	r->median_ns = median_of(v, total);
+	r->p99_ns = v[min(total - 1, DIV_ROUND_UP(total * 99, 100) - 1)];
+	r->meta_bytes = meta_bytes(m, c);
+	r->valid = true;
+}
+
+static int measure_all(struct bench *b)
+{
+	unsigned int round, ci;
+	enum method m;
+	int ret;
+
+	for (round = 0; round < b->rounds; round++) {
+		for (ci = 0; ci < ARRAY_SIZE(cases); ci++) {
+			ret = measure_round(b, ci, round);
+			if (ret)
+				return ret;
+		}
+	}
+	for (ci = 0; ci < ARRAY_SIZE(cases); ci++)
+		for (m = 0; m < M_NR; m++)
+			summarize(b, ci, m);
+	return 0;
+}
+
+/* @num / @den to two decimals, rounded, as text that is also a JSON number. */
+static void ratio_str(char *buf, size_t len, u64 num, u64 den)
+{
+	u64 hundredths = div64_u64(num * 100 + den / 2, den);
+
+	snprintf(buf, len, "%llu.%02llu", hundredths / 100, hundredths % 100);
+}
+
+static void round_range(const struct bench *b, const struct bench_result *r,
+			u64 *lo, u64 *hi)
+{
+	unsigned int i;
+
+	*lo = U64_MAX;
+	*hi = 0;
+	for (i = 0; i < b->rounds; i++) {
+		*lo = min(*lo, r->round_median[i]);
+		*hi = max(*hi, r->round_median[i]);
+	}
+}
+
+/*
+ * The ratio to the scatterlist path, of the medians and per round, lowest
+ * and highest: the methods of a round ran side by side, so the per-round
+ * ratio varies less than the two methods' own medians do. False when there
+ * is no sgtable figure to compare with.
+ */
+static bool vs_sgt(const struct bench *b, const struct bench_result *r,
+		   const struct bench_result *sgt, char *med, char *lo, char *hi, size_t len)
+{
+	unsigned int i, imin = 0, imax = 0;
+	u64 q, qmin = U64_MAX, qmax = 0;
+
+	if (!sgt->valid || !sgt->median_ns)
+		return false;
+	for (i = 0; i < b->rounds; i++) {
+		if (!sgt->round_median[i])
+			return false;
+		/* in millionths: enough to rank ratios printed to hundredths */
+		q = div64_u64(r->round_median[i] * 1000000, sgt->round_median[i]);
+		if (q < qmin) {
+			qmin = q;
+			imin = i;
+		}
+		if (q > qmax) {
+			qmax = q;
+			imax = i;
+		}
+	}
+	ratio_str(med, len, r->median_ns, sgt->median_ns);
+	ratio_str(lo, len, r->round_median[imin], sgt->round_median[imin]);
+	ratio_str(hi, len, r->round_median[imax], sgt->round_median[imax]);
+	return true;
+}
+
+#define ROW_FMT "%-6s %-5s %5s %-8s %10s %10s %10s %10s %6s %6s %-10s %7s %6s %s\n"
+
+static void print_row(struct bench *b, struct seq_buf *s, const struct bench_case *c,
+		      enum method m, const struct bench_result *r,
+		      const struct bench_result *sgt)
 {
 	const char *target = c->mmio ? "mmio" : "ram";
 	const char *seg = c->seg == SZ_2M ? "2M" : "4K";
-	char ratio[16] = "-";
+	char ratio[16] = "-", lo[16], hi[16], range[40] = "-";
+	u64 rmin, rmax;
 
 	if (!r->valid) {
-		seq_buf_printf(s, "%-6s %-5s %5u %-8s %12s\n", target, seg, c->nseg,
+		seq_buf_printf(s, "%-6s %-5s %5u %-8s %10s\n", target, seg, c->nseg,
 			       method_name[m], "n/a");
 		return;
 	}
-	if (sgt->valid && sgt->median_ns)
-		snprintf(ratio, sizeof(ratio), "%llu.%02llu", r->median_ns / sgt->median_ns,
-			 r->median_ns * 100 / sgt->median_ns % 100);
-	seq_buf_printf(s, "%-6s %-5s %5u %-8s %12llu %12llu ", target, seg, c->nseg,
-		       method_name[m], r->median_ns, r->p99_ns);
-	seq_buf_printf(s, "%6u %6u %-10lx %9zu %9s\n", r->map_calls, r->syncs,
-		       r->pgsizes, r->meta_bytes, ratio);
+	if (vs_sgt(b, r, sgt, ratio, lo, hi, sizeof(ratio)))
+		snprintf(range, sizeof(range), "%s-%s", lo, hi);
+	round_range(b, r, &rmin, &rmax);
+	seq_buf_printf(s, "%-6s %-5s %5u %-8s %10llu %10llu %10llu %10llu ", target, seg,
+		       c->nseg, method_name[m], r->median_ns, rmin, rmax, r->p99_ns);
+	seq_buf_printf(s, "%6u %6u %-10lx %7zu %6s %s\n", r->map_calls, r->syncs,
+		       r->pgsizes, r->meta_bytes, ratio, range);
 }
 
-static void print_json(struct seq_buf *s, const struct bench_case *c, enum method m,
-		       const struct bench_result *r)
+static void print_json(struct bench *b, struct seq_buf *s, const struct bench_case *c,
+		       enum method m, const struct bench_result *r,
+		       const struct bench_result *sgt)
 {
+	char ratio[16], lo[16], hi[16];
+	unsigned int i;
+
 	seq_buf_printf(s, "{\"target\":\"%s\",\"seg\":%zu,\"nseg\":%u,",
 		       c->mmio ? "mmio" : "ram", c->seg, c->nseg);
 	seq_buf_printf(s, "\"method\":\"%s\",\"median_ns\":%llu,\"p99_ns\":%llu,",
 		       method_name[m], r->median_ns, r->p99_ns);
-	seq_buf_printf(s, "\"map_calls\":%u,\"syncs\":%u,\"pgsizes\":%lu,",
+	seq_buf_printf(s, "\"samples\":%u,\"round_medians_ns\":[",
+		       per_round(b, c->nseg) * b->rounds);
+	for (i = 0; i < b->rounds; i++)
+		seq_buf_printf(s, "%s%llu", i ? "," : "", r->round_median[i]);
+	seq_buf_printf(s, "],\"map_calls\":%u,\"syncs\":%u,\"pgsizes\":%lu,",
 		       r->map_calls, r->syncs, r->pgsizes);
-	seq_buf_printf(s, "\"meta_bytes\":%zu}", r->meta_bytes);
+	seq_buf_printf(s, "\"meta_bytes\":%zu", r->meta_bytes);
+	if (vs_sgt(b, r, sgt, ratio, lo, hi, sizeof(ratio)))
+		seq_buf_printf(s, ",\"vs_sgt\":%s,\"vs_sgt_min\":%s,\"vs_sgt_max\":%s",
+			       ratio, lo, hi);
+	seq_buf_printf(s, "}");
 }
 
 static void print_report(struct bench *b, struct seq_buf *s)
@@ -287,12 +477,24 @@ static void print_report(struct bench *b, struct seq_buf *s)
 	unsigned int ci;
 	enum method m;
 
-	seq_buf_printf(s, "%-6s %-5s %5s %-8s %12s %12s %6s %6s %-10s %9s %9s\n",
-		       "target", "seg", "nseg", "method", "median_ns", "p99_ns", "maps",
-		       "syncs", "pgsizes", "meta_B", "vs_sgt");
+	/*
+	 * How the figures were taken and what the columns mean. Constant lines
+	 * go through seq_buf_printf() too: 6.1 does not export seq_buf_puts().
+	 */
+	seq_buf_printf(s, "# %u rounds over all cases; per round, case and method: one\n",
+		       b->rounds);
+	seq_buf_printf(s, "# untimed transaction, then %u timed (%u for %u segments),\n",
+		       per_round(b, 1), per_round(b, LONG_NSEG), LONG_NSEG);
+	seq_buf_printf(s, "# the methods taking turns. median_ns, p99_ns: over all rounds;\n");
+	seq_buf_printf(s, "# rmed_min, rmed_max: the lowest and highest per-round median;\n");
+	seq_buf_printf(s, "# vs_sgt: median / sgtable's median; vs_sgt_rng: the lowest and\n");
+	seq_buf_printf(s, "# highest of that ratio per round.\n");
+	seq_buf_printf(s, ROW_FMT, "target", "seg", "nseg", "method", "median_ns", "rmed_min",
+		       "rmed_max", "p99_ns", "maps", "syncs", "pgsizes", "meta_B", "vs_sgt",
+		       "vs_sgt_rng");
 	for (ci = 0; ci < ARRAY_SIZE(cases); ci++)
 		for (m = 0; m < M_NR; m++)
-			print_row(s, &cases[ci], m, &b->res[ci][m], &b->res[ci][M_SGTABLE]);
+			print_row(b, s, &cases[ci], m, &b->res[ci][m], &b->res[ci][M_SGTABLE]);
 
 	seq_buf_printf(s, "JSON [");
 	for (ci = 0; ci < ARRAY_SIZE(cases); ci++) {
@@ -300,7 +502,7 @@ static void print_report(struct bench *b, struct seq_buf *s)
 			if (!b->res[ci][m].valid)
 				continue;
 			seq_buf_printf(s, "%s", sep);
-			print_json(s, &cases[ci], m, &b->res[ci][m]);
+			print_json(b, s, &cases[ci], m, &b->res[ci][m], &b->res[ci][M_SGTABLE]);
 			sep = ",";
 		}
 	}
@@ -340,7 +542,14 @@ static int bench_setup(struct bench *b, struct pci_dev *edu)
 			return -ENOMEM;
 	}
 	b->addrs = vmalloc(array_size(sizeof(*b->addrs), ARRAY_SIZE(b->small)));
-	b->samples = vmalloc(sizeof(*b->samples) * iterations);
+	/*
+	 * Every round has at least one sample of every case; the rounds
+	 * divide the samples of the longest case, rounded up.
+	 */
+	b->rounds = min3(rounds, iterations, LONG_ITERATIONS);
+	b->stride = b->rounds * per_round(b, 1);
+	b->samples = vmalloc(array_size(sizeof(*b->samples),
+					array3_size(ARRAY_SIZE(cases), M_NR, b->stride)));
 	if (!b->addrs || !b->samples)
 		return -ENOMEM;
 	return 0;
@@ -367,27 +576,32 @@ static int __init dma_map_bench_init(void)
 	struct pci_dev *edu;
 	struct seq_buf s;
 	struct bench *b;
-	unsigned int ci;
-	enum method m;
 	int ret;
 
-	if (iterations < 3)
+	if (iterations < 3 || !rounds || rounds > MAX_ROUNDS) {
+		pr_err("iterations=%u rounds=%u: iterations must be 3 or more, rounds 1 to %d\n",
+		       iterations, rounds, MAX_ROUNDS);
 		return -EINVAL;
+	}
 	edu = qemu_edu_get();
 	if (!edu) {
 		pr_err("no edu device (1234:11e8) to map for\n");
 		return -ENODEV;
 	}
 	b = vzalloc(sizeof(*b));
-	report = vzalloc(PAGE_SIZE * 4);
+	report = vzalloc(REPORT_SIZE);
 	ret = (b && report) ? bench_setup(b, edu) : -ENOMEM;
-	for (ci = 0; !ret && ci < ARRAY_SIZE(cases); ci++)
-		for (m = 0; !ret && m < M_NR; m++)
-			ret = measure(b, ci, m);
+	if (!ret)
+		ret = measure_all(b);
 	if (!ret) {
-		seq_buf_init(&s, report, PAGE_SIZE * 4);
+		seq_buf_init(&s, report, REPORT_SIZE);
 		print_report(b, &s);
-		ret = route_cost_report(&s);
+		ret = route_cost_report(&s, b->rounds);
+	}
+	/* A cut report would print, and parse, as a shorter one. */
+	if (!ret && seq_buf_has_overflowed(&s)) {
+		pr_err("the report does not fit in %d bytes\n", REPORT_SIZE);
+		ret = -EOVERFLOW;
 	}
 	if (!ret) {
 		report_blob.data = report;

@@ -4,7 +4,9 @@
  * controllers: made from scratch (p2pdma_route_calc()), looked up right
  * after the topology generation moved (a stale entry: decide again and
  * store), and looked up from a current cache entry (what every mapping
- * pays).
+ * pays). As in the map benchmark, the three kinds take turns sample by
+ * sample and the samples are split into rounds, whose medians give the
+ * spread.
  */
 #include <linux/ktime.h>
 #include <linux/pci.h>
@@ -16,7 +18,7 @@
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
-#define SAMPLES	201
+#define SAMPLES	201	/* timed samples per kind, split over the rounds */
 #define BATCH	64	/* calls per timed sample */
 
 enum { R_CALC, R_COLD, R_CACHED, R_NR };
@@ -47,22 +49,35 @@ static void one_call(int how, struct pci_dev *provider, struct pci_dev *client)
 	}
 }
 
+static u64 median_of(const u64 *v, unsigned int n)
+{
+	return (v[(n - 1) / 2] + v[n / 2]) / 2;
+}
+
 /**
  * route_cost_report() - measure the three kinds of decision, print them
  * @s: where the table and its JSON line go
+ * @rounds: how many parts the samples of each kind are split into
  *
- * Return: 0, or -ENODEV without two QEMU NVMe controllers.
+ * Return: 0, -EINVAL without rounds, -ENODEV without two QEMU NVMe
+ * controllers, -ENOMEM.
  */
-int route_cost_report(struct seq_buf *s)
+int route_cost_report(struct seq_buf *s, unsigned int rounds)
 {
+	unsigned int n, total, r, i, k, j;
+	u64 med[R_NR], p99[R_NR], lo[R_NR], hi[R_NR];
 	struct pci_dev *provider, *client;
-	u64 *samples, med[R_NR], p99[R_NR];
-	int how, i, j;
+	u64 *samples, *v;
+	int how, dist;
 
+	if (!rounds)
+		return -EINVAL;
+	n = DIV_ROUND_UP(SAMPLES, rounds);
+	total = n * rounds;
 	provider = pci_get_device(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, NULL);
 	client = provider ? pci_get_device(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE,
 					   pci_dev_get(provider)) : NULL;
-	samples = kmalloc_array(SAMPLES, sizeof(*samples), GFP_KERNEL);
+	samples = kmalloc_array(array_size(R_NR, total), sizeof(*samples), GFP_KERNEL);
 	if (!client || !samples) {
 		pci_dev_put(provider);
 		pci_dev_put(client);
@@ -70,30 +85,54 @@ int route_cost_report(struct seq_buf *s)
 		return client ? -ENOMEM : -ENODEV;
 	}
 
-	for (how = 0; how < R_NR; how++) {
-		one_call(how, provider, client);	/* warm up */
-		for (i = 0; i < SAMPLES; i++) {
-			u64 t0 = ktime_get_ns();
+	for (r = 0; r < rounds; r++) {
+		for (how = 0; how < R_NR; how++)
+			one_call(how, provider, client);	/* warm up */
+		for (i = 0; i < n; i++) {
+			for (k = 0; k < R_NR; k++) {
+				/* the kind that starts moves on, as in the map benchmark */
+				u64 t0;
 
-			for (j = 0; j < BATCH; j++)
-				one_call(how, provider, client);
-			samples[i] = (ktime_get_ns() - t0) / BATCH;
+				how = (r * n + i + k) % R_NR;
+				t0 = ktime_get_ns();
+				for (j = 0; j < BATCH; j++)
+					one_call(how, provider, client);
+				samples[how * total + r * n + i] = (ktime_get_ns() - t0) / BATCH;
+				/* no preemption in the bench kernel: let others run */
+				cond_resched();
+			}
 		}
-		sort(samples, SAMPLES, sizeof(*samples), cmp_u64, NULL);
-		med[how] = samples[SAMPLES / 2];
-		p99[how] = samples[SAMPLES * 99 / 100];
+	}
+	for (how = 0; how < R_NR; how++) {
+		v = samples + how * total;
+		lo[how] = U64_MAX;
+		hi[how] = 0;
+		for (r = 0; r < rounds; r++) {
+			sort(v + r * n, n, sizeof(*v), cmp_u64, NULL);
+			lo[how] = min(lo[how], median_of(v + r * n, n));
+			hi[how] = max(hi[how], median_of(v + r * n, n));
+		}
+		sort(v, total, sizeof(*v), cmp_u64, NULL);
+		med[how] = median_of(v, total);
+		p99[how] = v[min(total - 1, DIV_ROUND_UP(total * 99, 100) - 1)];
 	}
 
-	seq_buf_printf(s, "\nrouting decision %s -> %s (%s), ns per call:\n",
+	seq_buf_printf(s, "\nrouting decision %s -> %s (%s), ns per call, %u rounds x %u:\n",
 		       pci_name(provider), pci_name(client),
-		       p2pdma_map_name(p2pdma_route_calc(provider, client, &i, NULL)));
-	seq_buf_printf(s, "%-8s %10s %10s\n", "lookup", "median_ns", "p99_ns");
+		       p2pdma_map_name(p2pdma_route_calc(provider, client, &dist, NULL)),
+		       rounds, n);
+	seq_buf_printf(s, "%-8s %10s %10s %10s %10s\n", "lookup", "median_ns", "rmed_min",
+		       "rmed_max", "p99_ns");
 	for (how = 0; how < R_NR; how++)
-		seq_buf_printf(s, "%-8s %10llu %10llu\n", route_name[how], med[how], p99[how]);
+		seq_buf_printf(s, "%-8s %10llu %10llu %10llu %10llu\n", route_name[how],
+			       med[how], lo[how], hi[how], p99[how]);
 	seq_buf_printf(s, "JSON {\"route_ns\":{");
-	for (how = 0; how < R_NR; how++)
-		seq_buf_printf(s, "%s\"%s\":{\"median\":%llu,\"p99\":%llu}", how ? "," : "",
+	for (how = 0; how < R_NR; how++) {
+		seq_buf_printf(s, "%s\"%s\":{\"median\":%llu,\"p99\":%llu,", how ? "," : "",
 			       route_name[how], med[how], p99[how]);
+		seq_buf_printf(s, "\"round_median_min\":%llu,\"round_median_max\":%llu}",
+			       lo[how], hi[how]);
+	}
 	seq_buf_printf(s, "}}\n");
 
 	kfree(samples);

@@ -4,6 +4,6 @@
 
 #include <linux/seq_buf.h>
 
-int route_cost_report(struct seq_buf *s);
+int route_cost_report(struct seq_buf *s, unsigned int rounds);
 
 #endif /* P2P_ROUTE_COST_H */
