@@ -95,6 +95,32 @@ fio_run() {
 # terse NAME JOB: "ERROR WRITE-KiB/s READ-KiB/s" of JOB in fio run NAME.
 terse() { awk -F';' -v j="$2" '$1 == 3 && $3 == j { print $5, $48, $7 }' "$RES/fio-$1.out"; }
 
+# scatter_pages MIB: leave the free pages interleaved, so that what is
+# allocated next (fio's buffers) is not physically contiguous, as on a
+# machine that has run for a while: a process faults in MIB MiB, gives every
+# other page back and stays, holding the rest, until scatter_end. Waits for
+# that process to say so, or to end (a failure: its output says why). What
+# starts next (fio, its libraries' page cache) takes interleaved pages too
+# before it maps its buffers: MIB must leave enough for both.
+scatter_pages() {
+	chroot /host python3 -c '
+import mmap, sys, time
+n = int(sys.argv[1]) << 20
+m = mmap.mmap(-1, n)
+for i in range(0, n, 4096):
+    m[i] = 1
+for i in range(0, n, 8192):
+    m.madvise(mmap.MADV_DONTNEED, i, 4096)
+print("ready", flush=True)
+time.sleep(1 << 30)' "$1" >"$RES/scatter.out" 2>&1 &
+	SCATTER=$!
+	while kill -0 "$SCATTER" 2>/dev/null && ! grep -qs ready "$RES/scatter.out"; do
+		sleep 1
+	done
+	grep -qs ready "$RES/scatter.out"
+}
+scatter_end() { kill "$SCATTER"; wait "$SCATTER" 2>/dev/null || :; }
+
 # blk_dma_counts: "ITER SG", requests mapped so far by the block layer's
 # DMA iterator and as scatterlists (tests/kunit/blk_dma_spy.c, which the
 # plan loads).

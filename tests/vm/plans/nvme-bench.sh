@@ -35,6 +35,12 @@ global() {
 	printf '[global]\nfilename=%s\ndirect=1\nioengine=io_uring\nmem=mmap\nsize=4M\nstonewall\n' "$blk"
 }
 
+# fio's buffers from pages that are not physically contiguous
+if scatter_pages 192; then
+	pass scatter-pages
+else
+	fail scatter-pages "$(cat "$RES/scatter.out")"
+fi
 step spy-load insmod "$(kmod extmod/tests/io_spy.ko)"
 echo "$CASES" | while read -r name rw bs qd; do
 	{ global; job "$name" "$rw" "$bs" "$qd" io_size=8M; } >"$RES/counts-$name.fio"
@@ -61,3 +67,4 @@ if fio_json rounds; then
 else
 	fail rounds "fio: $(tail -n1 "$RES/rounds.out")"
 fi
+scatter_end

@@ -28,6 +28,12 @@ io_uring-8k-qd32 io_uring 8k 32 randwrite
 io_uring-128k-qd8 io_uring 128k 8 write
 io_uring-1m-qd2 io_uring 1m 2 write"
 
+# fio's buffers from pages that are not physically contiguous
+if scatter_pages 192; then
+	pass scatter-pages
+else
+	fail scatter-pages "$(cat "$RES/scatter.out")"
+fi
 step spy-load insmod "$(kmod extmod/tests/blk_dma_spy.ko)"
 default=$(cat "$SGL")
 for mode in prp:0 sgl:1; do
@@ -49,3 +55,4 @@ for mode in prp:0 sgl:1; do
 done
 echo "$default" >"$SGL"
 step spy-unload rmmod blk_dma_spy
+scatter_end
