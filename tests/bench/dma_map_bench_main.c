@@ -23,8 +23,12 @@
  * method's slowdown. Per case and method it records the median and p99
  * CPU time of map + unmap over all rounds, the lowest and highest
  * per-round median, and, behind an Intel IOMMU, the map calls, page sizes
- * and IOTLB syncs per transaction (iommu_spy kprobes), plus the bytes of
- * mapping metadata the caller keeps. Then the cost of a P2PDMA routing
+ * and IOTLB syncs per transaction (iommu_spy kprobes, in one transaction
+ * of each before the timed rounds), plus the bytes of mapping metadata the
+ * caller keeps. For 256 x 4 KiB of RAM behind a translating IOMMU, the
+ * sgtable and iova samples also time each of their steps (setup, map,
+ * sync, unmap, free), which says where the difference between the two
+ * goes. Then the cost of a P2PDMA routing
  * decision (route_cost.c). Results are in
  * /sys/kernel/debug/dma_map_bench/results: each table followed by its
  * JSON line.
@@ -37,6 +41,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/seq_buf.h>
 #include <linux/sizes.h>
 #include <linux/sort.h>
@@ -55,6 +60,10 @@ static unsigned int rounds = 5;
 module_param(rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "passes over all cases, 1 to 16 (no more than a case has transactions)");
 
+static unsigned int max_pages;
+module_param(max_pages, uint, 0444);
+MODULE_PARM_DESC(max_pages, "leave out the cases of more than this many pages per transaction (0: none)");
+
 /* The round medians are kept per case and method: a bound keeps them inline. */
 #define MAX_ROUNDS	16
 /* The 4096-segment transactions are the slow ones: fewer of them. */
@@ -63,6 +72,19 @@ MODULE_PARM_DESC(rounds, "passes over all cases, 1 to 16 (no more than a case ha
 
 enum method { M_PAGE, M_SGTABLE, M_IOVA, M_PHYS, M_NR };
 static const char * const method_name[M_NR] = { "page", "sgtable", "iova", "phys" };
+
+/*
+ * Where a transaction's time goes. run_sgtable() and run_iova() take the
+ * time at the boundaries of their steps when given somewhere to put it
+ * (@t, PH_NR entries); the timed samples pass NULL. A step a method does
+ * not have (the scatterlist's IOTLB sync, inside its map; the IOVA's free,
+ * inside its destroy) is an empty span.
+ */
+enum phase { PH_START, PH_SETUP, PH_MAP, PH_SYNC, PH_UNMAP, PH_FREE, PH_NR };
+static const char * const phase_name[PH_NR] = {
+	[PH_SETUP] = "setup", [PH_MAP] = "map", [PH_SYNC] = "sync",
+	[PH_UNMAP] = "unmap", [PH_FREE] = "free",
+};
 
 struct bench_case {
 	bool mmio;
@@ -98,6 +120,10 @@ struct bench {
 	size_t stride;			/* samples kept per case and method */
 	u64 *samples;			/* [case][method][round][sample] */
 	struct bench_result res[ARRAY_SIZE(cases)][M_NR];
+	u64 *phase_samples;		/* [phase method][phase][round][sample] */
+	unsigned int phase_kept[2];	/* samples with every step timed */
+	bool phases_valid;
+	u64 phase_ns[2][PH_NR];		/* [phase method][phase]: medians */
 };
 
 /* The tables and their JSON lines: about 16 to 20 KiB with the default rounds. */
@@ -116,7 +142,35 @@ static phys_addr_t seg_phys(struct bench *b, const struct bench_case *c, unsigne
 
 static enum dma_data_direction dir = DMA_BIDIRECTIONAL;
 
-static int run_page(struct bench *b, const struct bench_case *c)
+static void stamp(u64 *t, enum phase p)
+{
+	if (t)
+		t[p] = ktime_get_ns();
+}
+
+/*
+ * The case the two-step API is held against the scatterlist by: the timed
+ * samples of its two methods there also keep the time of each step.
+ */
+static const enum method phase_method[] = { M_SGTABLE, M_IOVA };
+
+static bool phase_case(const struct bench_case *c)
+{
+	return !c->mmio && c->seg == SZ_4K && c->nseg == 256;
+}
+
+/* Which of phase_method[] @m is in the phase case, or -1. */
+static int phase_index(const struct bench_case *c, enum method m)
+{
+	int k;
+
+	for (k = 0; phase_case(c) && k < ARRAY_SIZE(phase_method); k++)
+		if (phase_method[k] == m)
+			return k;
+	return -1;
+}
+
+static int run_page(struct bench *b, const struct bench_case *c, u64 *t)
 {
 	unsigned int n = c->nseg * (c->seg / PAGE_SIZE), i;
 	int ret = 0;
@@ -144,26 +198,32 @@ static int run_page(struct bench *b, const struct bench_case *c)
 	return ret;
 }
 
-static int run_sgtable(struct bench *b, const struct bench_case *c)
+static int run_sgtable(struct bench *b, const struct bench_case *c, u64 *t)
 {
 	struct scatterlist *sg;
 	struct sg_table sgt;
 	unsigned int i;
 	int ret;
 
+	stamp(t, PH_START);
 	ret = sg_alloc_table(&sgt, c->nseg, GFP_KERNEL);
 	if (ret)
 		return ret;
 	for_each_sgtable_sg(&sgt, sg, i)
 		sg_set_page(sg, pfn_to_page(PHYS_PFN(seg_phys(b, c, i))), c->seg, 0);
+	stamp(t, PH_SETUP);
 	ret = dma_map_sgtable(b->dev, &sgt, dir, 0);
+	stamp(t, PH_MAP);
+	stamp(t, PH_SYNC);	/* dma_map_sgtable() syncs the IOTLB itself */
 	if (!ret)
 		dma_unmap_sgtable(b->dev, &sgt, dir, 0);
+	stamp(t, PH_UNMAP);
 	sg_free_table(&sgt);
+	stamp(t, PH_FREE);
 	return ret;
 }
 
-static int run_phys(struct bench *b, const struct bench_case *c)
+static int run_phys(struct bench *b, const struct bench_case *c, u64 *t)
 {
 	unsigned long attrs = c->mmio ? DMA_ATTR_MMIO : 0;
 	unsigned int i;
@@ -181,7 +241,7 @@ static int run_phys(struct bench *b, const struct bench_case *c)
 	return ret;
 }
 
-static int run_iova(struct bench *b, const struct bench_case *c)
+static int run_iova(struct bench *b, const struct bench_case *c, u64 *t)
 {
 	unsigned long attrs = c->mmio ? DMA_ATTR_MMIO : 0;
 	size_t total = c->seg * c->nseg, mapped = 0;
@@ -189,21 +249,27 @@ static int run_iova(struct bench *b, const struct bench_case *c)
 	unsigned int i;
 	int ret = 0;
 
+	stamp(t, PH_START);
 	if (!dma_iova_try_alloc(b->dev, &state, seg_phys(b, c, 0), total))
-		return run_phys(b, c);
+		return run_phys(b, c, NULL);
+	stamp(t, PH_SETUP);
 	for (i = 0; i < c->nseg && !ret; i++) {
 		ret = dma_iova_link(b->dev, &state, seg_phys(b, c, i), mapped, c->seg,
 				    dir, attrs);
 		if (!ret)
 			mapped += c->seg;
 	}
+	stamp(t, PH_MAP);
 	if (!ret)
 		ret = dma_iova_sync(b->dev, &state, 0, mapped);
+	stamp(t, PH_SYNC);
 	dma_iova_destroy(b->dev, &state, mapped, dir, attrs);
+	stamp(t, PH_UNMAP);
+	stamp(t, PH_FREE);	/* the IOVA went back with the unmap */
 	return ret;
 }
 
-static int (* const run[M_NR])(struct bench *, const struct bench_case *) = {
+static int (* const run[M_NR])(struct bench *, const struct bench_case *, u64 *) = {
 	run_page, run_sgtable, run_iova, run_phys,
 };
 
@@ -236,6 +302,8 @@ static u64 median_of(const u64 *v, unsigned int n)
 
 static bool expressible(const struct bench_case *c, enum method m)
 {
+	if (max_pages && c->nseg * (c->seg / PAGE_SIZE) > max_pages)
+		return false;
 	return !(m == M_SGTABLE && c->mmio);	/* no struct page: no scatterlist */
 }
 
@@ -252,39 +320,78 @@ static u64 *samples_of(struct bench *b, unsigned int ci, enum method m)
 	return b->samples + (ci * M_NR + m) * b->stride;
 }
 
+static u64 *phase_samples_of(struct bench *b, unsigned int k, enum phase p)
+{
+	return b->phase_samples + (k * PH_NR + p) * b->stride;
+}
+
+/*
+ * Keep the steps of sample @i of phase method @k. Without a translating
+ * IOMMU the IOVA method is dma_map_phys() and times no step: nothing kept.
+ */
+static void keep_phases(struct bench *b, unsigned int k, const u64 *t, unsigned int i)
+{
+	enum phase p;
+
+	if (!t[PH_FREE])
+		return;
+	for (p = PH_SETUP; p < PH_NR; p++)
+		phase_samples_of(b, k, p)[i] = t[p] - t[p - 1];
+	b->phase_kept[k]++;
+}
+
+/*
+ * What each method asks of the IOMMU driver, from one transaction of every
+ * case and method under the spy. Its probes are put in once, before the
+ * timed rounds, and taken out before them: none of the timed samples runs
+ * with a probe in place.
+ */
+static int count_calls(struct bench *b)
+{
+	struct iommu_spy spy = {};
+	unsigned int ci;
+	enum method m;
+	int ret;
+
+	if (!b->domain)
+		return 0;
+	ret = iommu_spy_start(&spy, b->domain, 0, ULONG_MAX);
+	if (ret)
+		return ret;
+	for (ci = 0; ci < ARRAY_SIZE(cases) && !ret; ci++) {
+		for (m = 0; m < M_NR && !ret; m++) {
+			struct bench_result *r = &b->res[ci][m];
+
+			if (!expressible(&cases[ci], m))
+				continue;
+			iommu_spy_reset(&spy);
+			ret = run[m](b, &cases[ci], NULL);
+			r->map_calls = atomic_read(&spy.map_calls);
+			r->syncs = atomic_read(&spy.syncs);
+			r->pgsizes = atomic_long_read(&spy.pgsizes);
+			cond_resched();
+		}
+	}
+	iommu_spy_stop(&spy);
+	return ret;
+}
+
 /*
  * One untimed transaction of every method before a round's samples, so
  * that none of them pays for what the previous case left in the caches.
- * In the first round it runs under the spy, for the counts.
  */
-static int warm_up(struct bench *b, unsigned int ci, unsigned int round)
+static int warm_up(struct bench *b, unsigned int ci)
 {
 	const struct bench_case *c = &cases[ci];
-	struct iommu_spy spy = {};
 	enum method m;
 	int ret;
 
 	for (m = 0; m < M_NR; m++) {
-		struct bench_result *r = &b->res[ci][m];
-		bool count = round == 0 && b->domain;
-
 		if (!expressible(c, m))
 			continue;
-		if (count) {
-			ret = iommu_spy_start(&spy, b->domain, 0, ULONG_MAX);
-			if (ret)
-				return ret;
-		}
-		ret = run[m](b, c);
-		if (count)
-			iommu_spy_stop(&spy);
+		ret = run[m](b, c, NULL);
 		if (ret)
 			return ret;
-		if (count) {
-			r->map_calls = atomic_read(&spy.map_calls);
-			r->syncs = atomic_read(&spy.syncs);
-			r->pgsizes = atomic_long_read(&spy.pgsizes);
-		}
 		/*
 		 * The bench kernel does not preempt: without a scheduling point
 		 * module init would hold this CPU for the whole run, which RCU
@@ -306,21 +413,24 @@ static int measure_round(struct bench *b, unsigned int ci, unsigned int round)
 	unsigned int n = per_round(b, c->nseg), i, k;
 	int ret;
 
-	ret = warm_up(b, ci, round);
+	ret = warm_up(b, ci);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < M_NR; k++) {
 			enum method m = (round * n + i + k) % M_NR;
-			u64 t0;
+			int pk = phase_index(c, m);
+			u64 t0, t[PH_NR] = {};
 
 			if (!expressible(c, m))
 				continue;
 			t0 = ktime_get_ns();
-			ret = run[m](b, c);
+			ret = run[m](b, c, pk < 0 ? NULL : t);
 			samples_of(b, ci, m)[round * n + i] = ktime_get_ns() - t0;
 			if (ret)
 				return ret;
+			if (pk >= 0)
+				keep_phases(b, pk, t, round * n + i);
 			cond_resched();	/* outside the timed span */
 		}
 	}
@@ -348,12 +458,35 @@ static void summarize(struct bench *b, unsigned int ci, enum method m)
 	r->valid = true;
 }
 
+/* The median of each step, when every sample of both methods timed its steps. */
+static void summarize_phases(struct bench *b)
+{
+	unsigned int n = b->rounds * per_round(b, 256), k;
+	enum phase p;
+
+	for (k = 0; k < ARRAY_SIZE(phase_method); k++)
+		if (b->phase_kept[k] != n)
+			return;
+	for (k = 0; k < ARRAY_SIZE(phase_method); k++) {
+		for (p = PH_SETUP; p < PH_NR; p++) {
+			u64 *v = phase_samples_of(b, k, p);
+
+			sort(v, n, sizeof(u64), cmp_u64, NULL);
+			b->phase_ns[k][p] = median_of(v, n);
+		}
+	}
+	b->phases_valid = true;
+}
+
 static int measure_all(struct bench *b)
 {
 	unsigned int round, ci;
 	enum method m;
 	int ret;
 
+	ret = count_calls(b);
+	if (ret)
+		return ret;
 	for (round = 0; round < b->rounds; round++) {
 		for (ci = 0; ci < ARRAY_SIZE(cases); ci++) {
 			ret = measure_round(b, ci, round);
@@ -364,6 +497,7 @@ static int measure_all(struct bench *b)
 	for (ci = 0; ci < ARRAY_SIZE(cases); ci++)
 		for (m = 0; m < M_NR; m++)
 			summarize(b, ci, m);
+	summarize_phases(b);
 	return 0;
 }
 
@@ -471,6 +605,45 @@ static void print_json(struct bench *b, struct seq_buf *s, const struct bench_ca
 	seq_buf_printf(s, "}");
 }
 
+static void print_phases(struct bench *b, struct seq_buf *s)
+{
+	const unsigned int nm = ARRAY_SIZE(phase_method);
+	u64 total[ARRAY_SIZE(phase_method)] = {};
+	unsigned int k;
+	enum phase p;
+
+	if (!b->phases_valid)
+		return;
+	seq_buf_printf(s, "# Where a ram 4 KiB x 256 transaction's time goes: the median ns of\n");
+	seq_buf_printf(s, "# each step over the %u timed transactions above (total: their sum).\n",
+		       b->phase_kept[0]);
+	seq_buf_printf(s, "# setup: sg_alloc_table() and filling it / dma_iova_try_alloc();\n");
+	seq_buf_printf(s, "# map: dma_map_sgtable() (IOVA, map, IOTLB sync) / one\n");
+	seq_buf_printf(s, "# dma_iova_link() per segment; sync: dma_iova_sync(); unmap:\n");
+	seq_buf_printf(s, "# dma_unmap_sgtable() / dma_iova_destroy(); free: sg_free_table().\n");
+	seq_buf_printf(s, "%-8s %10s %10s\n", "phase", method_name[phase_method[0]],
+		       method_name[phase_method[1]]);
+	for (p = PH_SETUP; p < PH_NR; p++) {
+		seq_buf_printf(s, "%-8s", phase_name[p]);
+		for (k = 0; k < nm; k++) {
+			seq_buf_printf(s, " %10llu", b->phase_ns[k][p]);
+			total[k] += b->phase_ns[k][p];
+		}
+		seq_buf_printf(s, "\n");
+	}
+	seq_buf_printf(s, "%-8s %10llu %10llu\n", "total", total[0], total[1]);
+	seq_buf_printf(s, "JSON {\"phases\":{\"target\":\"ram\",\"seg\":%u,\"nseg\":256",
+		       SZ_4K);
+	for (k = 0; k < nm; k++) {
+		seq_buf_printf(s, ",\"%s\":{", method_name[phase_method[k]]);
+		for (p = PH_SETUP; p < PH_NR; p++)
+			seq_buf_printf(s, "%s\"%s_ns\":%llu", p == PH_SETUP ? "" : ",",
+				       phase_name[p], b->phase_ns[k][p]);
+		seq_buf_printf(s, "}");
+	}
+	seq_buf_printf(s, "}}\n");
+}
+
 static void print_report(struct bench *b, struct seq_buf *s)
 {
 	const char *sep = "";
@@ -507,6 +680,7 @@ static void print_report(struct bench *b, struct seq_buf *s)
 		}
 	}
 	seq_buf_printf(s, "]\n");
+	print_phases(b, s);
 }
 
 static int bench_setup(struct bench *b, struct pci_dev *edu)
@@ -550,7 +724,9 @@ static int bench_setup(struct bench *b, struct pci_dev *edu)
 	b->stride = b->rounds * per_round(b, 1);
 	b->samples = vmalloc(array_size(sizeof(*b->samples),
 					array3_size(ARRAY_SIZE(cases), M_NR, b->stride)));
-	if (!b->addrs || !b->samples)
+	b->phase_samples = vmalloc(array3_size(sizeof(*b->phase_samples),
+					       ARRAY_SIZE(phase_method) * PH_NR, b->stride));
+	if (!b->addrs || !b->samples || !b->phase_samples)
 		return -ENOMEM;
 	return 0;
 }
@@ -567,6 +743,7 @@ static void bench_teardown(struct bench *b)
 			__free_pages(b->large[i], get_order(SZ_2M));
 	vfree(b->addrs);
 	vfree(b->samples);
+	vfree(b->phase_samples);
 	dma_set_max_seg_size(b->dev, SZ_64K);
 	dma_set_mask_and_coherent(b->dev, DMA_BIT_MASK(32));
 }

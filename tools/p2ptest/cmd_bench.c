@@ -60,14 +60,16 @@ static int show(struct output *out)
 {
 	struct json_object *all, *maps = NULL, *o;
 	FILE *f = fopen(RESULTS, "r");
-	char line[512];
+	char *line = NULL;
+	size_t cap = 0;
 
 	if (!f) {
 		warn("cannot read %s: %s", RESULTS, strerror(errno));
 		return 1;
 	}
 	all = json_object_new_object();
-	while (fgets(line, sizeof(line), f)) {
+	/* A JSON line holds a whole table: no fixed-size buffer fits every one. */
+	while (getline(&line, &cap, f) > 0) {
 		if (strncmp(line, "JSON ", 5)) {
 			if (!out->json)
 				fputs(line, stdout);
@@ -85,6 +87,7 @@ static int show(struct output *out)
 		}
 		json_object_put(o);
 	}
+	free(line);
 	fclose(f);
 	json_object_object_add(all, "map", maps ? maps : json_object_new_array());
 	out->doc = all;

@@ -20,3 +20,23 @@ fi
 
 # The block layer's DMA iterator on synthetic requests.
 kunit blk_dma_kunit.ko iommu="$P2P_IOMMU"
+
+# The benchmark module (tests/bench, scripts/bench) still runs: a short run
+# (the cases of up to 256 pages: the larger ones took minutes on this
+# kernel) whose figures mean nothing here, checked for a whole report, and
+# where the IOMMU translates, for the breakdown of the two-step API's steps.
+bench=/sys/kernel/debug/dma_map_bench/results
+log "dma-map-bench: a short run"
+if ! out=$(insmod "$(kmod extmod/tests/dma_map_bench.ko)" iterations=3 rounds=1 \
+	max_pages=256 2>&1); then
+	fail dma-map-bench-runs "insmod: $out"
+else
+	want=route_ns
+	case $P2P_IOMMU in strict|lazy) want=phases ;; esac
+	if grep -q '^JSON \[' $bench && grep -q "^JSON {\"$want\"" $bench; then
+		pass dma-map-bench-runs
+	else
+		fail dma-map-bench-runs "no table or no $want in $bench: $(grep -c . $bench) lines"
+	fi
+	rmmod dma_map_bench
+fi
