@@ -4,9 +4,13 @@
  * on the patched and on the unpatched kernel alike (it uses nothing the
  * series adds): IOVA allocations (iommu_dma_alloc_iova()), IOMMU map calls
  * (intel_iommu_map_pages()), IOTLB syncs after mapping
- * (intel_iommu_iotlb_sync_map()), and memory taken from pools on the I/O
+ * (intel_iommu_iotlb_sync_map()), memory taken from pools on the I/O
  * path (mempool_alloc(): bios and 6.1 nvme-pci's per-request scatterlist;
- * dma_pool_alloc(): PRP and SGL descriptor pages).
+ * dma_pool_alloc(): PRP and SGL descriptor pages), and which way the block
+ * layer mapped requests: with the DMA iterator (blk_rq_dma_map_iter_start(),
+ * which only the patched kernel has) or as a scatterlist (__blk_rq_map_sg(),
+ * which blk_rq_map_sg() also reaches). The VM plans read the last two to show
+ * which path a driver's I/O took rather than guess.
  *
  * /sys/kernel/debug/io_spy/counts reads "NAME COUNT" lines ("NAME -" for a
  * function this kernel does not have or that kprobes cannot reach); writing
@@ -33,6 +37,8 @@ static struct io_count counts[] = {
 	{ .name = "iotlb_syncs", .symbol = "intel_iommu_iotlb_sync_map" },
 	{ .name = "mempool_allocs", .symbol = "mempool_alloc" },
 	{ .name = "dma_pool_allocs", .symbol = "dma_pool_alloc" },
+	{ .name = "dma_iter", .symbol = "blk_rq_dma_map_iter_start" },
+	{ .name = "map_sg", .symbol = "__blk_rq_map_sg" },
 };
 
 static struct dentry *dir;
@@ -90,7 +96,7 @@ static int __init io_spy_init(void)
 	for (i = 0; i < ARRAY_SIZE(counts); i++) {
 		counts[i].kp.symbol_name = counts[i].symbol;
 		counts[i].kp.pre_handler = count_pre;
-		/* a kernel without the IOMMU driver still counts the rest */
+		/* a kernel without one of them (6.1: the iterator) counts the rest */
 		counts[i].armed = !register_kprobe(&counts[i].kp);
 	}
 	dir = debugfs_create_dir("io_spy", NULL);

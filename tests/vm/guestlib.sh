@@ -122,10 +122,10 @@ time.sleep(1 << 30)' "$1" >"$RES/scatter.out" 2>&1 &
 scatter_end() { kill "$SCATTER"; wait "$SCATTER" 2>/dev/null || :; }
 
 # blk_dma_counts: "ITER SG", requests mapped so far by the block layer's
-# DMA iterator and as scatterlists (tests/kunit/blk_dma_spy.c, which the
-# plan loads).
+# DMA iterator and as scatterlists (tests/bench/io_spy.c, which the plan
+# loads).
 blk_dma_counts() {
-	awk '{ v[$1] = $2 } END { print v["dma_iter"], v["map_sg"] }' /sys/kernel/debug/blk_dma_spy/counts
+	awk '{ v[$1] = $2 } END { print v["dma_iter"], v["map_sg"] }' /sys/kernel/debug/io_spy/counts
 }
 
 # check_dma_iter NAME ITER SG: pass NAME if the DMA iterator mapped requests

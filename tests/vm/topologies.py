@@ -17,6 +17,14 @@ IVSHMEM_SIZE = 4 << 20
 # the same words to check what it reads.
 NS_SIZE = 4 << 20
 NS_SEED = 0x5EED0000
+# Controller 0 has a second namespace (nsid 2) of PI_NS_SIZE bytes whose
+# blocks carry 8 bytes of separate metadata holding T10 protection
+# information, type 1: the guest's block layer generates and checks it, and
+# QEMU checks the guard and reference tags of every write and read, so I/O
+# whose metadata nvme-pci mapped wrong fails. The backing file is sparse:
+# QEMU skips the checks of blocks never written, as the kernel's partition
+# scan reads some at boot.
+PI_NS_SIZE = 16 << 20
 
 
 def pattern_word(seed, i):
@@ -52,12 +60,21 @@ def _root_port(n, hotplug):
                        + _port_opts(hotplug)]
 
 
+def _pi_namespace(n, run_dir):
+    img = f"{run_dir}/nvme{n}-pi.img"
+    with open(img, "wb") as f:
+        f.truncate(PI_NS_SIZE)
+    return ["-drive", f"file={img},if=none,format=raw,id=nvm{n}pi",
+            "-device", f"nvme-ns,drive=nvm{n}pi,bus=nvme{n},nsid=2,ms=8,pi=1"]
+
+
 def _nvme(n, bus, run_dir, extra=""):
     img = f"{run_dir}/nvme{n}.img"
     write_namespace_image(img, n)
-    return ["-drive", f"file={img},if=none,format=raw,id=nvm{n}",
-            "-device", f"nvme,id=nvme{n},serial=p2pnvme{n},cmb_size_mb={CMB_MB},bus={bus},"
-                       f"drive=nvm{n}{extra}"]
+    return (["-drive", f"file={img},if=none,format=raw,id=nvm{n}",
+             "-device", f"nvme,id=nvme{n},serial=p2pnvme{n},cmb_size_mb={CMB_MB},bus={bus},"
+                        f"drive=nvm{n}{extra}"]
+            + (_pi_namespace(n, run_dir) if n == 0 else []))
 
 
 def _edu(bus):

@@ -71,7 +71,7 @@ fio_matrix() {
 # write makes every cached verdict stale, including any an earlier plan of
 # the lane left for this pair. The fio jobs must decide the route anew.
 step allowlist-empty sh -c "echo >$AL"
-step spy-load insmod "$(kmod extmod/tests/blk_dma_spy.ko)"
+step spy-load insmod "$(kmod extmod/tests/io_spy.ko)"
 case "$(route_entry)" in
 *current) fail route-not-current-before "$(route_entry)" ;;
 *) pass route-not-current-before ;;
@@ -165,4 +165,4 @@ fi
 # Remove it while a process has its memory mapped.
 cases p2pmem-remove "$T/p2pmem_user" "$provider" "$blk" /dev/ram0 remove
 check_eq provider-removed "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
-step spy-unload rmmod blk_dma_spy
+step spy-unload rmmod io_spy
