@@ -239,6 +239,79 @@ static void expect_covers(struct kunit *test, const struct seg *segs, int n,
 	KUNIT_EXPECT_EQ(test, off, want);
 }
 
+/* What blk_rq_dma_map_coalesce() must say of a mapping */
+enum coalesce { COALESCE_UNCHECKED, COALESCED, NOT_COALESCED };
+
+/* What mapping a request gives in one IOMMU mode; a field left zero is not checked. */
+struct map_figures {
+	int ranges;		/* DMA ranges the iterator returns */
+	int map_calls;		/* IOMMU map calls (counted when translated) */
+	int syncs;		/* IOTLB syncs (counted when translated) */
+	enum coalesce coalesce;
+	u32 len[MAX_RANGES];	/* the lengths of the first ranges */
+};
+
+/* What mapping a request gives without a translating IOMMU, and with one */
+struct map_want {
+	struct map_figures direct;	/* "off", "pt" */
+	struct map_figures iommu;	/* "strict", "lazy" */
+};
+
+/* A request mapped by map_rq_expect(), for unmap_rq_balanced() */
+struct rq_map {
+	struct dma_iova_state state;
+	struct blk_dma_iter iter;
+	struct step_range r[MAX_RANGES];
+	int n;
+};
+
+/**
+ * map_rq_expect() - map the request build_rq() built and check the mapping
+ * @test: the test
+ * @m: filled with the mapping
+ * @segs: the data the ranges must cover
+ * @n: how many bvecs @segs holds
+ * @want: the figures expected, in the IOMMU mode the VM was booted with
+ *
+ * The IOMMU spy counts from zero; mapping must succeed, give @want's
+ * figures and cover @segs exactly (expect_covers()).
+ */
+static void map_rq_expect(struct kunit *test, struct rq_map *m, const struct seg *segs,
+			  int n, const struct map_want *want)
+{
+	struct rq_env *env = test->priv;
+	const struct map_figures *f = translated(env) ? &want->iommu : &want->direct;
+	int i;
+
+	if (env->spying)
+		iommu_spy_reset(&env->spy);
+	m->n = map_rq(test, &m->state, &m->iter, m->r);
+	KUNIT_ASSERT_EQ(test, m->iter.status, BLK_STS_OK);
+	if (f->ranges)
+		KUNIT_EXPECT_EQ(test, m->n, f->ranges);
+	if (f->coalesce == COALESCED)
+		KUNIT_EXPECT_TRUE(test, blk_rq_dma_map_coalesce(&m->state));
+	else if (f->coalesce == NOT_COALESCED)
+		KUNIT_EXPECT_FALSE(test, blk_rq_dma_map_coalesce(&m->state));
+	if (env->spying && f->map_calls)
+		KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.map_calls), f->map_calls);
+	if (env->spying && f->syncs)
+		KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.syncs), f->syncs);
+	for (i = 0; i < m->n && f->len[i]; i++)
+		KUNIT_EXPECT_EQ_MSG(test, m->r[i].len, f->len[i], "range %d", i);
+	expect_covers(test, segs, n, m->r, m->n);
+}
+
+/* Unmap what map_rq_expect() mapped: no IOVA space may stay reserved. */
+static void unmap_rq_balanced(struct kunit *test, struct rq_map *m)
+{
+	struct rq_env *env = test->priv;
+
+	unmap_rq(test, &m->state, m->iter.p2pdma.map, m->r, m->n);
+	if (env->spying)
+		KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+}
+
 /* Scattered whole pages over three bios. */
 static void scattered_pages(struct kunit *test)
 {
@@ -246,32 +319,17 @@ static void scattered_pages(struct kunit *test)
 		{ 0, 0, SZ_4K }, { 2, 0, SZ_4K }, { 4, 0, SZ_4K },
 		{ 6, 0, SZ_4K }, { 8, 0, SZ_4K }, { 10, 0, SZ_4K },
 	};
-	struct rq_env *env = test->priv;
-	struct dma_iova_state state;
-	struct blk_dma_iter iter;
-	struct step_range r[MAX_RANGES];
-	int n;
-
-	if (env->spying)
-		iommu_spy_reset(&env->spy);
-	build_rq(test, segs, ARRAY_SIZE(segs), 2);
-	n = map_rq(test, &state, &iter, r);
-	KUNIT_ASSERT_EQ(test, iter.status, BLK_STS_OK);
-	KUNIT_EXPECT_EQ(test, iter.p2pdma.map, PCI_P2PDMA_MAP_NONE);
-	if (translated(env)) {
+	static const struct map_want want = {
+		.direct = { .ranges = 6, .coalesce = NOT_COALESCED },
 		/* one IOVA range: a link per page, one IOTLB sync */
-		KUNIT_EXPECT_TRUE(test, blk_rq_dma_map_coalesce(&state));
-		KUNIT_EXPECT_EQ(test, n, 1);
-		KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.map_calls), 6);
-		KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.syncs), 1);
-	} else {
-		KUNIT_EXPECT_FALSE(test, blk_rq_dma_map_coalesce(&state));
-		KUNIT_EXPECT_EQ(test, n, 6);
-	}
-	expect_covers(test, segs, ARRAY_SIZE(segs), r, n);
-	unmap_rq(test, &state, iter.p2pdma.map, r, n);
-	if (env->spying)
-		KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+		.iommu = { .ranges = 1, .coalesce = COALESCED, .map_calls = 6, .syncs = 1 },
+	};
+	struct rq_map m;
+
+	build_rq(test, segs, ARRAY_SIZE(segs), 2);
+	map_rq_expect(test, &m, segs, ARRAY_SIZE(segs), &want);
+	KUNIT_EXPECT_EQ(test, m.iter.p2pdma.map, PCI_P2PDMA_MAP_NONE);
+	unmap_rq_balanced(test, &m);
 }
 
 /* Physically contiguous bvecs, in several bios, make one range. */
@@ -281,27 +339,15 @@ static void contiguous_bvecs_join(struct kunit *test)
 		{ 0, 0, SZ_4K }, { 1, 0, SZ_4K }, { 2, 0, SZ_4K }, { 3, 0, SZ_4K },
 		{ 4, 0, SZ_4K }, { 5, 0, SZ_4K }, { 6, 0, SZ_4K }, { 7, 0, SZ_4K },
 	};
-	struct rq_env *env = test->priv;
-	struct dma_iova_state state;
-	struct blk_dma_iter iter;
-	struct step_range r[MAX_RANGES];
-	int n;
+	static const struct map_want want = {
+		.direct = { .ranges = 1, .len = { SZ_32K } },
+		.iommu = { .ranges = 1, .len = { SZ_32K }, .map_calls = 1, .syncs = 1 },
+	};
+	struct rq_map m;
 
-	if (env->spying)
-		iommu_spy_reset(&env->spy);
 	build_rq(test, segs, ARRAY_SIZE(segs), 2);
-	n = map_rq(test, &state, &iter, r);
-	KUNIT_ASSERT_EQ(test, iter.status, BLK_STS_OK);
-	KUNIT_EXPECT_EQ(test, n, 1);
-	KUNIT_EXPECT_EQ(test, r[0].len, (u32)SZ_32K);
-	if (translated(env)) {
-		KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.map_calls), 1);
-		KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.syncs), 1);
-	}
-	expect_covers(test, segs, ARRAY_SIZE(segs), r, n);
-	unmap_rq(test, &state, iter.p2pdma.map, r, n);
-	if (env->spying)
-		KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+	map_rq_expect(test, &m, segs, ARRAY_SIZE(segs), &want);
+	unmap_rq_balanced(test, &m);
 }
 
 /*
@@ -313,46 +359,30 @@ static void queue_limits_cut_ranges(struct kunit *test)
 	static const struct seg segs[] = {
 		{ 0, 0, SZ_16K }, { 4, 0, SZ_16K },
 	};
+	static const struct map_want by_size = {
+		.direct = { .ranges = 4, .len = { SZ_8K, SZ_8K, SZ_8K, SZ_8K } },
+		.iommu = { .ranges = 1, .map_calls = 4, .syncs = 1 },
+	};
+	/* a 16 KiB boundary inside 24 KiB starting at 8 KiB: 8 + 16 KiB */
+	static const struct seg across[] = {
+		{ 2, 0, SZ_8K }, { 4, 0, SZ_16K },
+	};
+	static const struct map_want by_boundary = {
+		.direct = { .ranges = 2, .len = { SZ_8K, SZ_16K } },
+	};
 	struct rq_env *env = test->priv;
-	struct dma_iova_state state;
-	struct blk_dma_iter iter;
-	struct step_range r[MAX_RANGES];
-	int n, i;
+	struct rq_map m;
 
-	if (env->spying)
-		iommu_spy_reset(&env->spy);
 	env->q.limits.max_segment_size = SZ_8K;
 	build_rq(test, segs, ARRAY_SIZE(segs), 1);
-	n = map_rq(test, &state, &iter, r);
-	KUNIT_ASSERT_EQ(test, iter.status, BLK_STS_OK);
-	if (translated(env)) {
-		KUNIT_EXPECT_EQ(test, n, 1);
-		KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.map_calls), 4);
-		KUNIT_EXPECT_EQ(test, atomic_read(&env->spy.syncs), 1);
-	} else {
-		KUNIT_EXPECT_EQ(test, n, 4);
-		for (i = 0; i < n; i++)
-			KUNIT_EXPECT_EQ(test, r[i].len, (u32)SZ_8K);
-	}
-	expect_covers(test, segs, ARRAY_SIZE(segs), r, n);
-	unmap_rq(test, &state, iter.p2pdma.map, r, n);
+	map_rq_expect(test, &m, segs, ARRAY_SIZE(segs), &by_size);
+	unmap_rq_balanced(test, &m);
 
-	/* a 16 KiB boundary inside 24 KiB starting at 8 KiB: 8 + 16 KiB */
 	env->q.limits.max_segment_size = UINT_MAX;
 	env->q.limits.seg_boundary_mask = SZ_16K - 1;
-	build_rq(test, (const struct seg[]) { { 2, 0, SZ_8K }, { 4, 0, SZ_16K } }, 2, 2);
-	n = map_rq(test, &state, &iter, r);
-	KUNIT_ASSERT_EQ(test, iter.status, BLK_STS_OK);
-	if (!translated(env)) {
-		KUNIT_EXPECT_EQ(test, n, 2);
-		KUNIT_EXPECT_EQ(test, r[0].len, (u32)SZ_8K);
-		KUNIT_EXPECT_EQ(test, r[1].len, (u32)SZ_16K);
-	}
-	expect_covers(test, (const struct seg[]) { { 2, 0, SZ_8K }, { 4, 0, SZ_16K } }, 2,
-		      r, n);
-	unmap_rq(test, &state, iter.p2pdma.map, r, n);
-	if (env->spying)
-		KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+	build_rq(test, across, ARRAY_SIZE(across), 2);
+	map_rq_expect(test, &m, across, ARRAY_SIZE(across), &by_boundary);
+	unmap_rq_balanced(test, &m);
 }
 
 /* Partial first and last pages: the offset carries into the DMA address. */
@@ -361,21 +391,16 @@ static void partial_pages_keep_offsets(struct kunit *test)
 	static const struct seg segs[] = {
 		{ 0, 512, SZ_4K - 512 }, { 2, 0, SZ_4K }, { 4, 0, 512 },
 	};
-	struct rq_env *env = test->priv;
-	struct dma_iova_state state;
-	struct blk_dma_iter iter;
-	struct step_range r[MAX_RANGES];
-	int n;
+	static const struct map_want want = {
+		.direct = { .ranges = 3 },
+		.iommu = { .ranges = 1 },
+	};
+	struct rq_map m;
 
 	build_rq(test, segs, ARRAY_SIZE(segs), 1);
-	n = map_rq(test, &state, &iter, r);
-	KUNIT_ASSERT_EQ(test, iter.status, BLK_STS_OK);
-	KUNIT_EXPECT_EQ(test, n, translated(env) ? 1 : 3);
-	KUNIT_EXPECT_EQ(test, r[0].addr & (SZ_4K - 1), (dma_addr_t)512);
-	expect_covers(test, segs, ARRAY_SIZE(segs), r, n);
-	unmap_rq(test, &state, iter.p2pdma.map, r, n);
-	if (env->spying)
-		KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+	map_rq_expect(test, &m, segs, ARRAY_SIZE(segs), &want);
+	KUNIT_EXPECT_EQ(test, m.r[0].addr & (SZ_4K - 1), (dma_addr_t)512);
+	unmap_rq_balanced(test, &m);
 }
 
 /*
@@ -387,24 +412,17 @@ static void no_virt_boundary_maps_each_range(struct kunit *test)
 	static const struct seg segs[] = {
 		{ 0, 0, SZ_4K }, { 2, 0, SZ_4K }, { 4, 0, SZ_4K },
 	};
+	static const struct map_want want = {
+		.direct = { .ranges = 3, .coalesce = NOT_COALESCED },
+		.iommu = { .ranges = 3, .coalesce = NOT_COALESCED },
+	};
 	struct rq_env *env = test->priv;
-	struct dma_iova_state state;
-	struct blk_dma_iter iter;
-	struct step_range r[MAX_RANGES];
-	int n;
+	struct rq_map m;
 
-	if (env->spying)
-		iommu_spy_reset(&env->spy);
 	env->q.limits.virt_boundary_mask = 0;
 	build_rq(test, segs, ARRAY_SIZE(segs), 3);
-	n = map_rq(test, &state, &iter, r);
-	KUNIT_ASSERT_EQ(test, iter.status, BLK_STS_OK);
-	KUNIT_EXPECT_FALSE(test, blk_rq_dma_map_coalesce(&state));
-	KUNIT_EXPECT_EQ(test, n, 3);
-	expect_covers(test, segs, ARRAY_SIZE(segs), r, n);
-	unmap_rq(test, &state, iter.p2pdma.map, r, n);
-	if (env->spying)
-		KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+	map_rq_expect(test, &m, segs, ARRAY_SIZE(segs), &want);
+	unmap_rq_balanced(test, &m);
 }
 
 /* A request without data maps nothing and reports no error. */
@@ -424,22 +442,20 @@ static void no_data_maps_nothing(struct kunit *test)
 static void special_payload_is_the_data(struct kunit *test)
 {
 	static const struct seg segs[] = { { 1, 64, 256 } };
+	static const struct map_want want = {
+		.direct = { .ranges = 1 },
+		.iommu = { .ranges = 1 },
+	};
 	struct rq_env *env = test->priv;
-	struct dma_iova_state state;
-	struct blk_dma_iter iter;
-	struct step_range r[MAX_RANGES];
-	int n;
+	struct rq_map m;
 
 	build_rq(test, (const struct seg[]) { { 3, 0, SZ_4K } }, 1, 1);
 	env->rq.rq_flags |= RQF_SPECIAL_PAYLOAD;
 	env->rq.special_vec = (struct bio_vec) {
 		.bv_page = env->pages[1], .bv_offset = 64, .bv_len = 256,
 	};
-	n = map_rq(test, &state, &iter, r);
-	KUNIT_ASSERT_EQ(test, iter.status, BLK_STS_OK);
-	KUNIT_EXPECT_EQ(test, n, 1);
-	expect_covers(test, segs, 1, r, n);
-	unmap_rq(test, &state, iter.p2pdma.map, r, n);
+	map_rq_expect(test, &m, segs, ARRAY_SIZE(segs), &want);
+	unmap_rq(test, &m.state, m.iter.p2pdma.map, m.r, m.n);
 }
 
 /*
