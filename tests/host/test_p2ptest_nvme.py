@@ -23,7 +23,9 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "vm"))
 import make_fixtures  # noqa: E402
+from pattern import pattern_bytes  # noqa: E402
 
 PROVIDER, CLIENT = "0000:05:00.0", "0000:06:00.0"
 NS_BYTES = 1 << 20
@@ -32,15 +34,6 @@ QUERY = f"{PROVIDER} {CLIENT}\n"
 EXPLANATION = (f"p2pdma-route 1\nprovider {PROVIDER}\nclient {CLIENT} pci={CLIENT}\n"
                "distance 6\nverdict NOT_SUPPORTED\n"
                "reason ACS P2P Request Redirect at 0000:02:01.0\n")
-
-
-def splitmix64(state):
-    """The next state and output of splitmix64, as p2ptest run fills its buffers."""
-    state = (state + 0x9E3779B97F4A7C15) & (2**64 - 1)
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
-    return state, z ^ (z >> 31)
 
 
 def swap_signature(data):
@@ -345,7 +338,7 @@ class P2ptestNvme(unittest.TestCase):
         self.run_nvme("--size", "4K", "--iterations", "3", "--seed", "0x5eed", shim="record")
         with open(os.path.join(self.tmp, "shim.log")) as f:
             written = f.read().split()
-        want = [splitmix64(0x5eed + i)[1].to_bytes(8, "little").hex() for i in range(3)]
+        want = [pattern_bytes(0x5eed + i, 8).hex() for i in range(3)]
         self.assertEqual(written, want)
 
     def test_route_unknown_without_a_cache_entry(self):

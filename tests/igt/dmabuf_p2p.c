@@ -35,6 +35,7 @@
 
 #include "igt.h"
 #include "p2ptest_igt.h"
+#include "p2ptest_pattern.h"
 
 #define SYSPCI		P2PTEST_SYSFS_PCI "/devices"
 #define BUF_SIZE	8192
@@ -178,20 +179,10 @@ static bool kmsg_has(int fd, const char *what)
 
 /* Patterns */
 
-static uint8_t pattern_byte(uint64_t seed, size_t i)
-{
-	uint64_t z = seed + (i / 8 + 1) * 0x9e3779b97f4a7c15ULL;
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return (uint8_t)(z >> (i % 8 * 8));
-}
-
 static void fill(volatile uint8_t *p, size_t len, uint64_t seed)
 {
 	for (size_t i = 0; i < len; i++)
-		p[i] = pattern_byte(seed, i);
+		p[i] = p2ptest_pattern_byte(seed, i);
 }
 
 static void check(const volatile uint8_t *p, size_t len, uint64_t seed, const char *what)
@@ -201,7 +192,7 @@ static void check(const volatile uint8_t *p, size_t len, uint64_t seed, const ch
 	for (size_t i = 0; i < len; i++) {
 		ff += p[i] == 0xff;
 		zero += p[i] == 0;
-		if (p[i] != pattern_byte(seed, i) && !bad++)
+		if (p[i] != p2ptest_pattern_byte(seed, i) && !bad++)
 			first = i;
 	}
 	igt_assert_f(!bad, "%s: %zu of %zu bytes differ from seed %#llx, first at %zu%s\n",

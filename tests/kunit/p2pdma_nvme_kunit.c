@@ -22,6 +22,7 @@
 #include "p2pdma.h"
 #include "qemu_devs.h"
 #include "p2p_kunit.h"
+#include "p2ptest_pattern.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -36,16 +37,6 @@ module_param(distance, int, 0444);
 MODULE_PARM_DESC(distance, "expected distance between the two controllers");
 
 #define XFER	SZ_1M
-
-/* The host's pattern: splitmix64 of seed + i (tests/vm/topologies.py). */
-static u64 pattern_word(u64 s, u64 i)
-{
-	u64 z = s + i * 0x9E3779B97F4A7C15ULL;
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 /* The other QEMU NVMe controller with published p2pmem, referenced. */
 static struct pci_dev *peer_with_p2pmem(struct pci_dev *client)
@@ -97,11 +88,11 @@ static void read_namespace_into_peer_cmb(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, 0);
 
 	for (i = 0; i < XFER / 8; i++) {
-		if (READ_ONCE(buf[i]) != pattern_word(seed, i) && !bad++)
+		if (READ_ONCE(buf[i]) != p2ptest_pattern_word(seed, i) && !bad++)
 			first_bad = i;
 	}
 	KUNIT_EXPECT_EQ_MSG(test, bad, (size_t)0, "first wrong word %zu: %llx, want %llx",
-			    first_bad, buf[first_bad], pattern_word(seed, first_bad));
+			    first_bad, buf[first_bad], p2ptest_pattern_word(seed, first_bad));
 	/* The struct-page path asked the routing engine. */
 	KUNIT_EXPECT_GT(test, atomic_long_read(&p2pdma_cache_hits) +
 			atomic_long_read(&p2pdma_cache_misses) +

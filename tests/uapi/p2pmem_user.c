@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_pattern.h"
 
 #define SCRATCH_OFF	(1UL << 20)
 #define SCRATCH_LEN	(256UL << 10)
@@ -98,19 +99,6 @@ static void *p2pmem_map_raw(size_t len, int flags, off_t off)
 	close(fd);
 	errno = err;
 	return p;
-}
-
-/* splitmix64 over 64-bit words, as p2ptest run fills its buffers. */
-static void fill(uint8_t *buf, size_t len, uint64_t seed)
-{
-	for (size_t i = 0; i < len / 8; i++) {
-		uint64_t z = seed + (i + 1) * 0x9e3779b97f4a7c15ULL;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		memcpy(buf + i * 8, &z, 8);
-	}
 }
 
 /* The first differing byte of two buffers, or -1. */
@@ -212,7 +200,7 @@ static void test_roundtrip(const char *name, bool direct, uint64_t seed)
 		not_ok(name, "open %s: %s", p2p_blk, strerror(errno));
 		goto out;
 	}
-	fill(want, len, seed);
+	p2ptest_pattern_fill(want, len, seed);
 	memcpy(buf, want, len);
 	memset(buf + len, 0, len);
 	if (pwrite(fd, buf, len, SCRATCH_OFF) != (ssize_t)len) {

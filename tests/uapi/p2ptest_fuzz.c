@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_pattern.h"
 
 #define MAX_FDS		8
 #define MAX_HANDLES	16
@@ -49,7 +50,7 @@ static const int documented[NR_CALLS][9] = {
 	[EXPLAIN_Q] = { EINVAL, ENODEV },
 };
 
-static uint64_t rng;
+static __u64 rng;
 static int ctl, failed;
 static struct p2ptest_pci_addr provider, client;
 static uint32_t bar;
@@ -60,14 +61,10 @@ static uint32_t handles[MAX_HANDLES];
 static int nr_handles;
 static unsigned long calls[NR_CALLS], ok[NR_CALLS];
 
-/* splitmix64: the whole run follows from the seed. */
+/* The whole run follows from the seed. */
 static uint64_t next(void)
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return p2ptest_rand_next(&rng);
 }
 
 static uint64_t below(uint64_t n)

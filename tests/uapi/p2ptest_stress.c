@@ -54,6 +54,7 @@
 #include <sys/mman.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_pattern.h"
 
 #define CHUNK		512	/* bytes one transfer pass moves */
 #define SHARED_LEN	(2 * 4096)
@@ -70,16 +71,9 @@ static atomic_ulong transfers, verified, refused, revokes, exports, explains, im
 static atomic_ulong import_refused, import_enodev;
 static atomic_ulong decodes, rebinds, vanished;
 
-/* One generator per thread, from the run's seed and the thread's number. */
-static uint64_t next_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
+/* One generator per thread (p2ptest_rand_next()), from the run's seed and
+ * the thread's number.
+ */
 static uint64_t thread_rand_init(int id)
 {
 	return seed * 0x100000001B3ULL + (uint64_t)id;
@@ -219,12 +213,12 @@ static int poke(volatile uint32_t *p, uint32_t v)
 static void *exporter(void *arg)
 {
 	int id = (int)(intptr_t)arg, ctl = open_ctl("exporter");
-	uint64_t rnd = thread_rand_init(16 + id);
+	__u64 rnd = thread_rand_init(16 + id);
 
 	if (ctl < 0)
 		return NULL;
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
-		uint64_t r = next_rand(&rnd);
+		uint64_t r = p2ptest_rand_next(&rnd);
 		uint32_t page = (uint32_t)(r % 8), word = (uint32_t)(r >> 8) % 1024;
 		struct p2ptest_range range = { .offset = OTHER_OFF + page * 4096, .length = 4096 };
 		int fd = __p2ptest_export(ctl, &provider, bar, &range, 1);
@@ -254,12 +248,12 @@ static void *exporter(void *arg)
 /* The provider's memory decode off for a moment, then on again. */
 static void *decoder(void *arg)
 {
-	uint64_t rnd = thread_rand_init(32);
+	__u64 rnd = thread_rand_init(32);
 	int err;
 
 	(void)arg;
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
-		uint64_t r = next_rand(&rnd);
+		uint64_t r = p2ptest_rand_next(&rnd);
 
 		nap(300000 + (long)(r % 700000));
 		err = p2ptest_pci_set_decode(provider_bdf, false);
@@ -277,12 +271,12 @@ static void *decoder(void *arg)
 /* The client unbound from p2ptest and bound again now and then. */
 static void *rebinder(void *arg)
 {
-	uint64_t rnd = thread_rand_init(48);
+	__u64 rnd = thread_rand_init(48);
 	int err;
 
 	(void)arg;
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
-		nap(1000000 + (long)(next_rand(&rnd) % 2000000));
+		nap(1000000 + (long)(p2ptest_rand_next(&rnd) % 2000000));
 		err = p2ptest_driver_unbind("p2ptest", client_bdf);
 		if (!err)
 			err = p2ptest_driver_bind("p2ptest", client_bdf);

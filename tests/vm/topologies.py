@@ -6,15 +6,15 @@ wrote) and whether the guest may see devices hot-plugged. Facts about QEMU
 7.2 that these rely on are in DESIGN.md s. 5.
 """
 
-import struct
+from pattern import pattern_bytes
 
 # The NVMe CMB size every topology uses; tests are told it as a parameter.
 CMB_MB = 16
 IVSHMEM_SIZE = 4 << 20
 # Every NVMe controller n has one namespace backed by RUN/nvme<n>.img,
-# NS_SIZE bytes of 64-bit little-endian words: word i holds
-# pattern_word(NS_SEED + n, i). tests/kunit/p2pdma_nvme_kunit.c computes
-# the same words to check what it reads.
+# NS_SIZE bytes of the pattern of NS_SEED + n (tests/vm/pattern.py).
+# tests/kunit/p2pdma_nvme_kunit.c computes the same words to check what it
+# reads.
 NS_SIZE = 4 << 20
 NS_SEED = 0x5EED0000
 # Controller 0 has a second namespace (nsid 2) of PI_NS_SIZE bytes whose
@@ -27,19 +27,9 @@ NS_SEED = 0x5EED0000
 PI_NS_SIZE = 16 << 20
 
 
-def pattern_word(seed, i):
-    """splitmix64 of seed + i: cheap, and different for every word."""
-    z = (seed + i * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return z ^ (z >> 31)
-
-
 def write_namespace_image(path, n):
-    seed = NS_SEED + n
-    words = [pattern_word(seed, i) for i in range(NS_SIZE // 8)]
     with open(path, "wb") as f:
-        f.write(struct.pack(f"<{len(words)}Q", *words))
+        f.write(pattern_bytes(NS_SEED + n, NS_SIZE))
 
 
 # Hot-plug through QMP (tests/vm/qmp.py) reaches the guest as an ACPI eject

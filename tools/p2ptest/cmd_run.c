@@ -29,6 +29,7 @@
 
 #include "p2ptest.h"
 #include "p2ptest_client.h"
+#include "p2ptest_pattern.h"
 
 struct run {
 	struct dev *provider, *client;
@@ -88,25 +89,6 @@ int run_parse_size(const char *s, uint64_t *v)
 	}
 	*v = n;
 	return *end || end == s ? -1 : 0;
-}
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-void run_pattern(uint8_t *buf, uint64_t len, uint64_t seed)
-{
-	uint64_t s = seed, i, w;
-
-	for (i = 0; i < len; i += 8) {
-		w = splitmix64(&s);
-		memcpy(buf + i, &w, len - i < 8 ? len - i : 8);
-	}
 }
 
 double run_now(void)
@@ -190,7 +172,7 @@ static int run_p2p(struct run *r, uint64_t *bad, double *secs)
 	double t;
 
 	for (it = 0; it < r->iterations; it++) {
-		run_pattern(r->want, r->size, r->seed + 2 * it);
+		p2ptest_pattern_fill(r->want, r->size, r->seed + 2 * it);
 		t = run_now();
 		ret = dma_all(r, r->imp.handle, true, r->want);
 		*secs += run_now() - t;
@@ -199,7 +181,7 @@ static int run_p2p(struct run *r, uint64_t *bad, double *secs)
 		memcpy(r->got, r->bar_map, r->size);
 		*bad += run_verify(r->text, "client DMA -> BAR", r->want, r->got, r->size);
 
-		run_pattern(r->want, r->size, r->seed + 2 * it + 1);
+		p2ptest_pattern_fill(r->want, r->size, r->seed + 2 * it + 1);
 		memcpy(r->bar_map, r->want, r->size);
 		t = run_now();
 		ret = dma_all(r, r->imp.handle, false, r->got);
@@ -240,7 +222,7 @@ static int run_bounce(struct run *r, uint64_t *bad, double *secs)
 		ret = -errno;
 		goto unimport;
 	}
-	run_pattern(r->want, r->size, r->seed + 0x1000);
+	p2ptest_pattern_fill(r->want, r->size, r->seed + 0x1000);
 	t = run_now();
 	ret = dma_all(r, imp.handle, true, r->want);
 	memcpy(r->bar_map, ram, r->size);

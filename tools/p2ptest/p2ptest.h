@@ -147,7 +147,6 @@ extern const struct cmd cmd_topo, cmd_explain, cmd_audit, cmd_capture, cmd_run, 
 
 /* cmd_run.c: what the two kinds of run share */
 int run_parse_size(const char *s, uint64_t *v);
-void run_pattern(uint8_t *buf, uint64_t len, uint64_t seed);
 uint64_t run_verify(FILE *text, const char *what, const uint8_t *want, const uint8_t *got,
 		    uint64_t len);
 double run_now(void);

@@ -37,6 +37,7 @@
 
 #include "p2ptest.h"
 #include "p2ptest_client.h"
+#include "p2ptest_pattern.h"
 
 #define DEFAULT_SIZE	(64ULL << 10)
 #define MAX_SIZE	(1ULL << 30)
@@ -352,7 +353,7 @@ static int nvme_rounds(struct nvme_run *r, const char *what, uint8_t *wb, uint8_
 	int it, ret;
 
 	for (it = 0; it < r->iterations; it++) {
-		run_pattern(r->want, r->size, r->seed + (uint64_t)it);
+		p2ptest_pattern_fill(r->want, r->size, r->seed + (uint64_t)it);
 		memcpy(wb, r->want, r->size);
 		ret = nvme_io(r, true, wb, &x->write_s);
 		if (ret)
