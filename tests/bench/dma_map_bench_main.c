@@ -41,7 +41,6 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
-#include <linux/slab.h>
 #include <linux/seq_buf.h>
 #include <linux/sizes.h>
 #include <linux/sort.h>
@@ -62,7 +61,8 @@ MODULE_PARM_DESC(rounds, "passes over all cases, 1 to 16 (no more than a case ha
 
 static unsigned int max_pages;
 module_param(max_pages, uint, 0444);
-MODULE_PARM_DESC(max_pages, "leave out the cases of more than this many pages per transaction (0: none)");
+MODULE_PARM_DESC(max_pages,
+		 "leave out the cases of more than this many pages per transaction (0: none)");
 
 /* The round medians are kept per case and method: a bound keeps them inline. */
 #define MAX_ROUNDS	16
@@ -76,15 +76,23 @@ static const char * const method_name[M_NR] = { "page", "sgtable", "iova", "phys
 /*
  * Where a transaction's time goes. run_sgtable() and run_iova() take the
  * time at the boundaries of their steps when given somewhere to put it
- * (@t, PH_NR entries); the timed samples pass NULL. A step a method does
- * not have (the scatterlist's IOTLB sync, inside its map; the IOVA's free,
- * inside its destroy) is an empty span.
+ * (@t, PH_NR entries): the timed samples of the phase case behind a
+ * translating IOMMU do; the warm-up, the counting and every other sample
+ * pass NULL. A step a method does not have (the scatterlist's IOTLB sync,
+ * inside its map; the IOVA's free, inside its destroy) is an empty span.
  */
 enum phase { PH_START, PH_SETUP, PH_MAP, PH_SYNC, PH_UNMAP, PH_FREE, PH_NR };
 static const char * const phase_name[PH_NR] = {
 	[PH_SETUP] = "setup", [PH_MAP] = "map", [PH_SYNC] = "sync",
 	[PH_UNMAP] = "unmap", [PH_FREE] = "free",
 };
+
+/*
+ * The case the two-step API is held against the scatterlist by (phase_case())
+ * and its two methods, whose timed samples there also keep each step's time.
+ */
+static const enum method phase_method[] = { M_SGTABLE, M_IOVA };
+#define NR_PHASE_METHODS	ARRAY_SIZE(phase_method)
 
 struct bench_case {
 	bool mmio;
@@ -121,9 +129,9 @@ struct bench {
 	u64 *samples;			/* [case][method][round][sample] */
 	struct bench_result res[ARRAY_SIZE(cases)][M_NR];
 	u64 *phase_samples;		/* [phase method][phase][round][sample] */
-	unsigned int phase_kept[2];	/* samples with every step timed */
+	unsigned int phase_kept[NR_PHASE_METHODS];	/* samples with every step timed */
 	bool phases_valid;
-	u64 phase_ns[2][PH_NR];		/* [phase method][phase]: medians */
+	u64 phase_ns[NR_PHASE_METHODS][PH_NR];		/* medians */
 };
 
 /* The tables and their JSON lines: about 16 to 20 KiB with the default rounds. */
@@ -148,23 +156,20 @@ static void stamp(u64 *t, enum phase p)
 		t[p] = ktime_get_ns();
 }
 
-/*
- * The case the two-step API is held against the scatterlist by: the timed
- * samples of its two methods there also keep the time of each step.
- */
-static const enum method phase_method[] = { M_SGTABLE, M_IOVA };
-
 static bool phase_case(const struct bench_case *c)
 {
 	return !c->mmio && c->seg == SZ_4K && c->nseg == 256;
 }
 
-/* Which of phase_method[] @m is in the phase case, or -1. */
-static int phase_index(const struct bench_case *c, enum method m)
+/*
+ * Which of phase_method[] @m is in the phase case behind a translating
+ * IOMMU, or -1: elsewhere no sample pays for the clock reads.
+ */
+static int phase_index(const struct bench *b, const struct bench_case *c, enum method m)
 {
-	int k;
+	unsigned int k;
 
-	for (k = 0; phase_case(c) && k < ARRAY_SIZE(phase_method); k++)
+	for (k = 0; b->domain && phase_case(c) && k < NR_PHASE_METHODS; k++)
 		if (phase_method[k] == m)
 			return k;
 	return -1;
@@ -419,7 +424,7 @@ static int measure_round(struct bench *b, unsigned int ci, unsigned int round)
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < M_NR; k++) {
 			enum method m = (round * n + i + k) % M_NR;
-			int pk = phase_index(c, m);
+			int pk = phase_index(b, c, m);
 			u64 t0, t[PH_NR] = {};
 
 			if (!expressible(c, m))
@@ -464,10 +469,10 @@ static void summarize_phases(struct bench *b)
 	unsigned int n = b->rounds * per_round(b, 256), k;
 	enum phase p;
 
-	for (k = 0; k < ARRAY_SIZE(phase_method); k++)
+	for (k = 0; k < NR_PHASE_METHODS; k++)
 		if (b->phase_kept[k] != n)
 			return;
-	for (k = 0; k < ARRAY_SIZE(phase_method); k++) {
+	for (k = 0; k < NR_PHASE_METHODS; k++) {
 		for (p = PH_SETUP; p < PH_NR; p++) {
 			u64 *v = phase_samples_of(b, k, p);
 
@@ -607,8 +612,7 @@ static void print_json(struct bench *b, struct seq_buf *s, const struct bench_ca
 
 static void print_phases(struct bench *b, struct seq_buf *s)
 {
-	const unsigned int nm = ARRAY_SIZE(phase_method);
-	u64 total[ARRAY_SIZE(phase_method)] = {};
+	u64 total[NR_PHASE_METHODS] = {};
 	unsigned int k;
 	enum phase p;
 
@@ -621,20 +625,23 @@ static void print_phases(struct bench *b, struct seq_buf *s)
 	seq_buf_printf(s, "# map: dma_map_sgtable() (IOVA, map, IOTLB sync) / one\n");
 	seq_buf_printf(s, "# dma_iova_link() per segment; sync: dma_iova_sync(); unmap:\n");
 	seq_buf_printf(s, "# dma_unmap_sgtable() / dma_iova_destroy(); free: sg_free_table().\n");
-	seq_buf_printf(s, "%-8s %10s %10s\n", "phase", method_name[phase_method[0]],
-		       method_name[phase_method[1]]);
+	seq_buf_printf(s, "%-8s", "phase");
+	for (k = 0; k < NR_PHASE_METHODS; k++)
+		seq_buf_printf(s, " %10s", method_name[phase_method[k]]);
 	for (p = PH_SETUP; p < PH_NR; p++) {
-		seq_buf_printf(s, "%-8s", phase_name[p]);
-		for (k = 0; k < nm; k++) {
+		seq_buf_printf(s, "\n%-8s", phase_name[p]);
+		for (k = 0; k < NR_PHASE_METHODS; k++) {
 			seq_buf_printf(s, " %10llu", b->phase_ns[k][p]);
 			total[k] += b->phase_ns[k][p];
 		}
-		seq_buf_printf(s, "\n");
 	}
-	seq_buf_printf(s, "%-8s %10llu %10llu\n", "total", total[0], total[1]);
+	seq_buf_printf(s, "\n%-8s", "total");
+	for (k = 0; k < NR_PHASE_METHODS; k++)
+		seq_buf_printf(s, " %10llu", total[k]);
+	seq_buf_printf(s, "\n");
 	seq_buf_printf(s, "JSON {\"phases\":{\"target\":\"ram\",\"seg\":%u,\"nseg\":256",
 		       SZ_4K);
-	for (k = 0; k < nm; k++) {
+	for (k = 0; k < NR_PHASE_METHODS; k++) {
 		seq_buf_printf(s, ",\"%s\":{", method_name[phase_method[k]]);
 		for (p = PH_SETUP; p < PH_NR; p++)
 			seq_buf_printf(s, "%s\"%s_ns\":%llu", p == PH_SETUP ? "" : ",",
@@ -725,7 +732,7 @@ static int bench_setup(struct bench *b, struct pci_dev *edu)
 	b->samples = vmalloc(array_size(sizeof(*b->samples),
 					array3_size(ARRAY_SIZE(cases), M_NR, b->stride)));
 	b->phase_samples = vmalloc(array3_size(sizeof(*b->phase_samples),
-					       ARRAY_SIZE(phase_method) * PH_NR, b->stride));
+					       NR_PHASE_METHODS * PH_NR, b->stride));
 	if (!b->addrs || !b->samples || !b->phase_samples)
 		return -ENOMEM;
 	return 0;

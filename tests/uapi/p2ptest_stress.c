@@ -71,7 +71,8 @@ static atomic_ulong transfers, verified, refused, revokes, exports, explains, im
 static atomic_ulong import_refused, import_enodev;
 static atomic_ulong decodes, rebinds, vanished;
 
-/* One generator per thread (p2ptest_rand_next()), from the run's seed and
+/*
+ * One generator per thread (p2ptest_rand_next()), from the run's seed and
  * the thread's number.
  */
 static uint64_t thread_rand_init(int id)

@@ -134,6 +134,11 @@ check_dma_iter() {
 	read -r iter sg <<-EOF
 	$(blk_dma_counts)
 	EOF
+	case "$iter$sg" in
+	''|*[!0-9]*)
+		fail "$1" "io_spy cannot count these calls: dma_iter '$iter', map_sg '$sg'"
+		return ;;
+	esac
 	log "$1: $((iter - $2)) requests mapped by the DMA iterator, $((sg - $3)) as scatterlists"
 	if [ $((iter - $2)) -gt 0 ] && [ "$sg" = "$3" ]; then
 		pass "$1"
