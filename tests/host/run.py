@@ -2,15 +2,16 @@
 """Run the host unit tests (tests/host/test_*.py): no root, no VM.
 
 Prints unittest's verbose report, writes each test's outcome to --json
-(for tests/summary.py) and ends with "host: N passed, N failed, N skipped".
+(tests/results.py) and ends with "host: N passed, N failed, N skipped".
 """
 import argparse
-import json
 import os
 import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import results  # noqa: E402
 
 
 class Recorder(unittest.TextTestResult):
@@ -44,9 +45,7 @@ def main():
     result = runner.run(suite)
     counts = {s: sum(1 for o in result.outcomes if o[1] == s) for s in ("pass", "fail", "skip")}
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"lane": "host", "tests": [{"name": n, "status": s, "detail": d}
-                                                 for n, s, d in result.outcomes]}, f, indent=1)
+        results.write(args.json, "host", result.outcomes)
     print(f"host: {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
     return 1 if counts["fail"] else 0
 

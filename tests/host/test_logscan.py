@@ -7,12 +7,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm"))
+import collect  # noqa: E402
 import logscan  # noqa: E402
-
-VM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vm")
-_loader = importlib.machinery.SourceFileLoader("vmrun", os.path.join(VM, "vmrun"))
-vmrun = importlib.util.module_from_spec(importlib.util.spec_from_loader("vmrun", _loader))
-_loader.exec_module(vmrun)
 
 # One real-looking line of each kind the scanner must catch.
 BAD_LINES = {
@@ -189,7 +185,7 @@ class KmemleakResultTest(unittest.TestCase):
             if report is not None:
                 with open(path, "w") as f:
                     f.write(report)
-            return vmrun.kmemleak_result(path, kconfig)
+            return collect.kmemleak_result(path, kconfig)
 
     def test_missing_scan_fails_when_kmemleak_is_built_in(self):
         [(name, status, detail)] = self.result(None, "CONFIG_DEBUG_KMEMLEAK=y\n")
