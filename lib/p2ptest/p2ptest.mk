@@ -14,7 +14,7 @@ P2PTEST_INC := -I$(P2PTEST_DIR) -I$(P2PTEST_DIR)/../../include/uapi
 P2PTEST_HDRS := $(wildcard $(P2PTEST_DIR)/*.h) $(P2PTEST_DIR)/../../include/uapi/linux/p2ptest.h
 P2PTEST_CFLAGS = -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(P2PTEST_INC)
 
-$(P2PTEST_LIB): $(addprefix $(P2PTEST_OUT)/,pci.o ioctl.o kernel.o p2pmem.o block.o)
+$(P2PTEST_LIB): $(addprefix $(P2PTEST_OUT)/,pci.o ioctl.o kernel.o p2pmem.o block.o contract.o)
 	$(AR) rcs $@ $^
 
 $(P2PTEST_VFIO): P2PTEST_CFLAGS += $(if $(KHDR),-I$(KHDR),$(error lib/p2ptest's VFIO side needs KHDR=))

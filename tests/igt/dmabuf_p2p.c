@@ -411,25 +411,6 @@ static void vgem_client_removed(void)
 	bind_p2ptest(&client);
 }
 
-/* One bad argument each; bar 0xff: "the provider's BAR", off ~0: "its last page". */
-static const struct {
-	const char *name;
-	uint32_t bar, flags, reserved, nr;
-	uint64_t off, len;
-	int err;
-} bad_exports[] = {
-	{ "zero-length", 0xff, 0, 0, 1, 0, 0, EINVAL },
-	{ "unaligned-offset", 0xff, 0, 0, 1, 100, 4096, EINVAL },
-	{ "unaligned-length", 0xff, 0, 0, 1, 0, 100, EINVAL },
-	{ "offset-overflow", 0xff, 0, 0, 1, ~4095ULL, 8192, EOVERFLOW },
-	{ "past-the-bar", 0xff, 0, 0, 1, ~0ULL, 8192, ERANGE },
-	{ "no-ranges", 0xff, 0, 0, 0, 0, 4096, EINVAL },
-	{ "too-many-ranges", 0xff, 0, 0, P2PTEST_MAX_RANGES + 1, 0, 4096, E2BIG },
-	{ "bar-index", 6, 0, 0, 1, 0, 4096, EINVAL },
-	{ "unknown-flag", 0xff, 1, 0, 1, 0, 4096, EINVAL },
-	{ "reserved-field", 0xff, 0, 1, 1, 0, 4096, EINVAL },
-};
-
 /* A BAR index @d does not have, or -1. */
 static int absent_bar(const struct dev *d)
 {
@@ -483,53 +464,22 @@ igt_main
 		close(fd);
 	}
 
+	/* One dynamic subtest per row of lib/p2ptest/contract.c's errno table. */
 	igt_subtest_with_dynamic("export-invalid") {
 		static struct p2ptest_export e;
 		static size_t i;	/* static: kept across a failed dynamic subtest's longjmp */
+		struct p2ptest_export_target t = {
+			.provider = prov.addr, .bar = (uint32_t)prov.bar,
+			.bar_size = prov.bar_size, .absent_bar = absent_bar(&prov),
+		};
 
-		for (i = 0; i < sizeof(bad_exports) / sizeof(bad_exports[0]); i++) {
-			igt_dynamic(bad_exports[i].name) {
-				uint64_t off = bad_exports[i].off;
-
-				if (off == ~0ULL)
-					off = prov.bar_size - 4096;
-				for (size_t r = 0; r <= P2PTEST_MAX_RANGES; r++) {
-					ranges[r].offset = off;
-					ranges[r].length = bad_exports[i].len;
-				}
-				e = (struct p2ptest_export){
-					.provider = prov.addr, .bar = bad_exports[i].bar,
-					.flags = bad_exports[i].flags,
-					.reserved = bad_exports[i].reserved,
-					.nr_ranges = bad_exports[i].nr,
-					.ranges = (uint64_t)(uintptr_t)ranges,
-				};
-				if (e.bar == 0xff)
-					e.bar = (uint32_t)prov.bar;
-				do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, bad_exports[i].err);
+		for (i = 0; i < p2ptest_nr_bad_exports; i++) {
+			igt_dynamic(p2ptest_bad_exports[i].name) {
+				igt_require_f(!p2ptest_bad_export_prepare(&p2ptest_bad_exports[i], &t,
+									  &e, ranges),
+					      "%s has all six BARs\n", prov.bdf);
+				do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, p2ptest_bad_exports[i].err);
 			}
-		}
-		igt_dynamic("absent-bar") {
-			int bar = absent_bar(&prov);
-
-			igt_require_f(bar >= 0, "%s has all six BARs\n", prov.bdf);
-			ranges[0] = (struct p2ptest_range){ 0, 4096 };
-			e = (struct p2ptest_export){ .provider = prov.addr, .bar = (uint32_t)bar,
-				.nr_ranges = 1, .ranges = (uint64_t)(uintptr_t)ranges };
-			do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, ENXIO);
-		}
-		igt_dynamic("bad-pointer") {
-			e = (struct p2ptest_export){ .provider = prov.addr, .bar = (uint32_t)prov.bar,
-				.nr_ranges = 1, .ranges = 16 };
-			do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, EFAULT);
-		}
-		igt_dynamic("unbound-device") {
-			e = (struct p2ptest_export){ .bar = (uint32_t)prov.bar, .nr_ranges = 1,
-				.ranges = (uint64_t)(uintptr_t)ranges };
-			e.provider = prov.addr;
-			e.provider.bus = 0x7f;
-			ranges[0] = (struct p2ptest_range){ 0, 4096 };
-			do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, ENODEV);
 		}
 	}
 

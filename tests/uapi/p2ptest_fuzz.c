@@ -11,6 +11,10 @@
  *
  *   p2ptest_fuzz SEED ITERATIONS PROVIDER-BDF BAR BAR-SIZE CLIENT-BDF
  *
+ * Besides, a row of the uAPI's errno table (lib/p2ptest/contract.c) drawn
+ * at random must get exactly its errno ("bad-export": its "succeeded" are
+ * the answers as the table says).
+ *
  * Prints "not ok CALL: ..." per undocumented result, one line of counts per
  * call kind, and exits 1 if anything was wrong. The same seed makes the
  * same calls.
@@ -30,11 +34,11 @@
 #define MAX_HANDLES	16
 
 enum call { EXPORT, IMPORT, TRANSFER, UNIMPORT, REVOKE, MMAP, UNKNOWN_IOCTL,
-	    ALLOW, EXPLAIN_Q, NR_CALLS };
+	    ALLOW, EXPLAIN_Q, BAD_EXPORT, NR_CALLS };
 
 static const char *const call_name[NR_CALLS] = {
 	"export", "import", "transfer", "unimport", "revoke", "mmap", "unknown-ioctl",
-	"allowlist", "explain",
+	"allowlist", "explain", "bad-export",
 };
 
 /* What each call may answer besides success. */
@@ -179,6 +183,32 @@ static void do_export(void)
 	check(EXPORT, ret);
 	if (!ret)
 		keep_fd(e.fd);
+}
+
+static void do_bad_export(void)
+{
+	const struct p2ptest_bad_export *b = &p2ptest_bad_exports[below(p2ptest_nr_bad_exports)];
+	struct p2ptest_export_target t = {
+		.provider = provider, .bar = bar, .bar_size = bar_size,
+		.absent_bar = -1,	/* not known here: that row does not apply */
+	};
+	struct p2ptest_range r[P2PTEST_MAX_RANGES + 1];
+	struct p2ptest_export e;
+	int ret;
+
+	if (p2ptest_bad_export_prepare(b, &t, &e, r))
+		return;
+	calls[BAD_EXPORT]++;
+	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &e);
+	if (!ret)
+		keep_fd(e.fd);
+	if (ret == -b->err) {
+		ok[BAD_EXPORT]++;
+		return;
+	}
+	printf("not ok bad-export %s: got %s, want %s, call %lu\n", b->name,
+	       ret ? strerror(-ret) : "success", strerror(b->err), calls[BAD_EXPORT]);
+	failed = 1;
 }
 
 static void do_import(void)
@@ -346,6 +376,7 @@ int main(int argc, char **argv)
 		case REVOKE: do_revoke(); break;
 		case MMAP: do_mmap(); break;
 		case UNKNOWN_IOCTL: do_unknown_ioctl(); break;
+		case BAD_EXPORT: do_bad_export(); break;
 		default: do_knob((enum call)c); break;
 		}
 	}
