@@ -93,6 +93,7 @@ static const char * const phase_name[PH_NR] = {
  */
 static const enum method phase_method[] = { M_SGTABLE, M_IOVA };
 #define NR_PHASE_METHODS	ARRAY_SIZE(phase_method)
+#define PHASE_NSEG		256	/* of 4 KiB of RAM */
 
 struct bench_case {
 	bool mmio;
@@ -158,7 +159,7 @@ static void stamp(u64 *t, enum phase p)
 
 static bool phase_case(const struct bench_case *c)
 {
-	return !c->mmio && c->seg == SZ_4K && c->nseg == 256;
+	return !c->mmio && c->seg == SZ_4K && c->nseg == PHASE_NSEG;
 }
 
 /*
@@ -466,7 +467,7 @@ static void summarize(struct bench *b, unsigned int ci, enum method m)
 /* The median of each step, when every sample of both methods timed its steps. */
 static void summarize_phases(struct bench *b)
 {
-	unsigned int n = b->rounds * per_round(b, 256), k;
+	unsigned int n = b->rounds * per_round(b, PHASE_NSEG), k;
 	enum phase p;
 
 	for (k = 0; k < NR_PHASE_METHODS; k++)
@@ -618,7 +619,8 @@ static void print_phases(struct bench *b, struct seq_buf *s)
 
 	if (!b->phases_valid)
 		return;
-	seq_buf_printf(s, "# Where a ram 4 KiB x 256 transaction's time goes: the median ns of\n");
+	seq_buf_printf(s, "# Where a ram 4 KiB x %u transaction's time goes: the median ns of\n",
+		       PHASE_NSEG);
 	seq_buf_printf(s, "# each step over the %u timed transactions above (total: their sum).\n",
 		       b->phase_kept[0]);
 	seq_buf_printf(s, "# setup: sg_alloc_table() and filling it / dma_iova_try_alloc();\n");
@@ -639,8 +641,8 @@ static void print_phases(struct bench *b, struct seq_buf *s)
 	for (k = 0; k < NR_PHASE_METHODS; k++)
 		seq_buf_printf(s, " %10llu", total[k]);
 	seq_buf_printf(s, "\n");
-	seq_buf_printf(s, "JSON {\"phases\":{\"target\":\"ram\",\"seg\":%u,\"nseg\":256",
-		       SZ_4K);
+	seq_buf_printf(s, "JSON {\"phases\":{\"target\":\"ram\",\"seg\":%u,\"nseg\":%u",
+		       SZ_4K, PHASE_NSEG);
 	for (k = 0; k < NR_PHASE_METHODS; k++) {
 		seq_buf_printf(s, ",\"%s\":{", method_name[phase_method[k]]);
 		for (p = PH_SETUP; p < PH_NR; p++)
