@@ -59,18 +59,14 @@ class P2ptestNvme(unittest.TestCase):
         subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror",
                         "-o", cls.shim, os.path.join(HERE, "p2pmem_shim.c"), "-ldl"],
                        check=True)
-        capture = make_fixtures.capture(make_fixtures.FIXTURES["nested-switches"])
+        nested = make_fixtures.FIXTURES["nested-switches"]
         cls.capture = os.path.join(cls.build, "nested.cap")
         with open(cls.capture, "w") as f:
-            f.write(capture)
+            f.write(make_fixtures.capture(nested))
         # The same machine with its NVMe controllers bound to nvme.
         cls.capture_nvme = os.path.join(cls.build, "nested-nvme.cap")
         with open(cls.capture_nvme, "w") as f:
-            for bdf in (PROVIDER, CLIENT):
-                capture = capture.replace(f"sysfs {bdf} numa=-1 iommu_group=- iommu_type=- "
-                                          "driver=-", f"sysfs {bdf} numa=-1 iommu_group=- "
-                                          "iommu_type=- driver=nvme")
-            f.write(capture)
+            f.write(make_fixtures.capture(make_fixtures.driven(nested, "nvme", PROVIDER, CLIENT)))
 
     @classmethod
     def tearDownClass(cls):

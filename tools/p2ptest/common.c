@@ -2,10 +2,12 @@
 /*
  * What the parts of p2ptest share: saying what went wrong (die() and
  * warn(), "p2ptest: what" on stderr), the root check of the commands
- * that read ACS, and reading back the JSON documents the commands build.
+ * that read ACS, copying strings into fixed buffers, and reading back the
+ * JSON documents the commands build.
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "p2ptest.h"
@@ -47,6 +49,16 @@ void need_root(struct model *m, const char *what)
 		return;
 	die("%s reads ACS from extended PCI config space, which only root can read:\n"
 	    "  run it as root (sudo %s %s ...)", what, prog, what);
+}
+
+/* Copy @src (NULL: "") into @dst of @len bytes, cut to fit. */
+void copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = src ? strnlen(src, len - 1) : 0;
+
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 /* The string at @key of @o; NULL if absent or null. */

@@ -16,16 +16,6 @@
 #include "p2ptest.h"
 #include "p2ptest_client.h"
 
-/* Copy @src (NULL: "") into @dst of @len bytes, cut to fit. */
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	size_t n = src ? strnlen(src, len - 1) : 0;
-
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* The IOMMU state of the live machine, from its groups' domain types. */
 static void live_iommu(struct host_info *h)
 {
@@ -82,71 +72,6 @@ static void live_host(struct host_info *h)
 		fclose(f);
 	if (!uname(&u))
 		copy_str(h->kernel, sizeof(h->kernel), u.release);
-}
-
-/*
- * A capture file's own lines, before the config-space dump:
- *   host KEY VALUE...             (iommu, allowlist, cpu, kernel)
- *   sysfs NAME key=value...       (numa, iommu_group, iommu_type, driver)
- */
-static int fixture_extras(struct model *m)
-{
-	FILE *f = fopen(m->fixture, "r");
-	char line[512];
-
-	if (!f) {
-		warn("cannot open %s: %s", m->fixture, strerror(errno));
-		return -1;
-	}
-	copy_str(m->host.iommu, sizeof(m->host.iommu), "unknown");
-	while (fgets(line, sizeof(line), f)) {
-		char key[32] = "", val[256] = "", name[NAME_LEN + 8];
-		struct dev *d;
-		char *tok, *save;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "host %31s %255[^\n]", key, val) >= 1) {
-			if (!strcmp(key, "iommu"))
-				copy_str(m->host.iommu, sizeof(m->host.iommu), val);
-			else if (!strcmp(key, "allowlist")) {
-				m->host.allowlist_known = true;
-				copy_str(m->host.allowlist, sizeof(m->host.allowlist),
-					 strcmp(val, "-") ? val : "");
-			} else if (!strcmp(key, "cpu"))
-				sscanf(val, "%15s %d", m->host.cpu_vendor, &m->host.cpu_family);
-			else if (!strcmp(key, "kernel"))
-				copy_str(m->host.kernel, sizeof(m->host.kernel), val);
-			else if (!strcmp(key, "root"))
-				m->host.root = !strcmp(val, "yes");
-			continue;
-		}
-		if (sscanf(line, "sysfs %23s", name) != 1)
-			continue;
-		d = model_find(m, name);
-		if (!d)
-			continue;
-		strtok_r(line, " ", &save);
-		strtok_r(NULL, " ", &save);
-		while ((tok = strtok_r(NULL, " ", &save))) {
-			char *eq = strchr(tok, '=');
-
-			if (!eq)
-				continue;
-			*eq++ = '\0';
-			if (!strcmp(eq, "-"))
-				eq[0] = '\0';
-			if (!strcmp(tok, "numa"))
-				d->numa = atoi(eq);
-			else if (!strcmp(tok, "iommu_group"))
-				copy_str(d->iommu_group, sizeof(d->iommu_group), eq);
-			else if (!strcmp(tok, "iommu_type"))
-				copy_str(d->iommu_type, sizeof(d->iommu_type), eq);
-			else if (!strcmp(tok, "driver"))
-				copy_str(d->driver, sizeof(d->driver), eq);
-		}
-	}
-	fclose(f);
-	return 0;
 }
 
 static void fill_dev(struct model *m, struct dev *d, struct pci_dev *pd)
@@ -263,7 +188,7 @@ int model_load(struct model *m, const char *fixture, bool numeric)
 		m->devs[i].root_bus = top->pd->bus;
 	}
 	if (fixture) {
-		if (fixture_extras(m))
+		if (capture_read(m))
 			return -1;
 	} else {
 		live_host(&m->host);

@@ -92,6 +92,9 @@ struct dev *model_host_bridge(struct model *m, struct dev *d);
 bool dev_is_default_class(const struct dev *d);
 const char *dev_describe(struct model *m, struct dev *d, char *buf, size_t len);
 
+/* cmd_capture.c: the capture format's reader (its writer is the command) */
+int capture_read(struct model *m);
+
 /* route.c */
 void route_decide(struct model *m, struct dev *a, struct dev *b, struct route *r);
 const char *verdict_name(enum verdict v);
@@ -160,6 +163,7 @@ extern const char *prog;
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void need_root(struct model *m, const char *what);
+void copy_str(char *dst, size_t len, const char *src);
 const char *json_str(struct json_object *o, const char *key);
 bool json_flag(struct json_object *o, const char *key);
 
