@@ -2,8 +2,8 @@
 /*
  * Every documented errno of /dev/p2ptest's export and import calls
  * (include/uapi/linux/p2ptest.h), one bad argument at a time, against a
- * provider bound to p2ptest. Prints "ok NAME" or "not ok NAME: why" per
- * check, and exits 1 if any check failed.
+ * provider bound to p2ptest: one test each. The export's bad arguments are
+ * the rows of the uAPI's errno table (lib/p2ptest/contract.c).
  *
  *   p2ptest_errno PROVIDER-BDF BAR BAR-SIZE ABSENT-BAR CLIENT-BDF
  *
@@ -12,97 +12,206 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_harness.h"
 
-static int ctl, failed;
+/* From the command line. */
+static struct p2ptest_export_target target;
+static struct p2ptest_pci_addr client;
 
-/* @ret: 0 or -errno. */
-static void expect(const char *name, int ret, int want)
+FIXTURE(p2ptest) {
+	int ctl;
+};
+
+FIXTURE_SETUP(p2ptest)
 {
-	int got = ret < 0 ? -ret : 0;
-
-	if (got == want) {
-		printf("ok %s\n", name);
-	} else {
-		printf("not ok %s: got %s, want %s\n", name, got ? strerror(got) : "success",
-		       want ? strerror(want) : "success");
-		failed = 1;
-	}
+	self->ctl = p2ptest_open();
+	ASSERT_LE(0, self->ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(self->ctl));
 }
 
-/* Export one range [off, off + len) of @bar with the given extras. */
-static int export1(struct p2ptest_export base, uint64_t off, uint64_t len)
+FIXTURE_TEARDOWN(p2ptest)
 {
-	struct p2ptest_range r = { .offset = off, .length = len };
+	close(self->ctl);
+}
+
+TEST_F(p2ptest, version)
+{
+	uint32_t ver = 0;
+	int ret = __p2ptest_version(self->ctl, &ver);
+
+	EXPECT_ERRNO(0, ret);
+	EXPECT_EQ(P2PTEST_API_VERSION, ver);
+}
+
+TEST_F(p2ptest, export_good)
+{
+	struct p2ptest_range r = { .offset = 0, .length = 4096 };
+	int ret = __p2ptest_export(self->ctl, &target.provider, target.bar, &r, 1);
+
+	if (ret >= 0) {
+		close(ret);
+		ret = 0;
+	}
+	EXPECT_ERRNO(0, ret);
+}
+
+TEST_F(p2ptest, import_bad_fd)
+{
+	struct p2ptest_import imp = { .dmabuf_fd = -1, .client = client };
+	int ret = __p2ptest_ioctl(self->ctl, P2PTEST_IOC_IMPORT, &imp);
+
+	EXPECT_ERRNO(EBADF, ret);
+}
+
+TEST_F(p2ptest, import_unknown_flag)
+{
+	struct p2ptest_import imp = { .dmabuf_fd = -1, .flags = 1, .client = client };
+	int ret = __p2ptest_ioctl(self->ctl, P2PTEST_IOC_IMPORT, &imp);
+
+	EXPECT_ERRNO(EINVAL, ret);
+}
+
+TEST_F(p2ptest, unimport_no_handle)
+{
+	int ret = __p2ptest_unimport(self->ctl, 999);
+
+	EXPECT_ERRNO(ENOENT, ret);
+}
+
+TEST_F(p2ptest, transfer_no_handle)
+{
+	int ret = __p2ptest_transfer(self->ctl, 999, 0, 0, NULL, 0);
+
+	EXPECT_ERRNO(ENOENT, ret);
+}
+
+TEST_F(p2ptest, revoke_bad_fd)
+{
+	int ret = __p2ptest_revoke(self->ctl, -1, 0);
+
+	EXPECT_ERRNO(EBADF, ret);
+}
+
+TEST_F(p2ptest, unknown_ioctl)
+{
+	int ret = __p2ptest_ioctl(self->ctl, _IO('P', 99), NULL);
+
+	EXPECT_ERRNO(ENOTTY, ret);
+}
+
+/* Without CAP_SYS_ADMIN every call is refused. */
+TEST_F(p2ptest, unprivileged)
+{
+	struct p2ptest_range r = { .offset = 0, .length = 4096 };
 	int ret;
 
-	base.ranges = (uint64_t)(uintptr_t)&r;
-	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &base);
+	/* This test's own process: the next test is root again. */
+	ASSERT_EQ(0, setuid(65534)) TH_LOG("setuid: %s", strerror(errno));
+	ret = __p2ptest_export(self->ctl, &target.provider, target.bar, &r, 1);
+	if (ret >= 0) {
+		close(ret);
+		ret = 0;
+	}
+	EXPECT_ERRNO(EPERM, ret);
+}
+
+/*
+ * The rows of p2ptest_bad_exports[] (lib/p2ptest/contract.c), named as
+ * there with _ for -: each is a variant of the bad_export fixture, which
+ * takes its bad argument and errno from the row. A row added there and
+ * not here fails every_row_tested.
+ */
+#define BAD_EXPORT_ROWS(X) \
+	X(zero_length) X(unaligned_offset) X(unaligned_length) X(offset_overflow) \
+	X(past_the_bar) X(no_ranges) X(too_many_ranges) X(bar_index) X(absent_bar) \
+	X(unknown_flag) X(reserved_field) X(address_reserved) X(no_device) X(bad_pointer)
+
+/* Whether @id names the row called @name: "zero_length", "zero-length". */
+static bool names_row(const char *id, const char *name)
+{
+	for (; *id && *name; id++, name++)
+		if (*id != (*name == '-' ? '_' : *name))
+			return false;
+	return !*id && !*name;
+}
+
+static const struct p2ptest_bad_export *row_named(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p2ptest_nr_bad_exports; i++)
+		if (names_row(id, p2ptest_bad_exports[i].name))
+			return &p2ptest_bad_exports[i];
+	return NULL;
+}
+
+FIXTURE(bad_export) {
+	int ctl;
+	const struct p2ptest_bad_export *row;
+};
+
+FIXTURE_VARIANT(bad_export) {
+	const char *row;
+};
+
+#define BAD_EXPORT_VARIANT(id) FIXTURE_VARIANT_ADD(bad_export, id) { .row = #id };
+BAD_EXPORT_ROWS(BAD_EXPORT_VARIANT)
+
+FIXTURE_SETUP(bad_export)
+{
+	self->row = row_named(variant->row);
+	ASSERT_NE(NULL, self->row) TH_LOG("no row %s in p2ptest_bad_exports[]", variant->row);
+	self->ctl = p2ptest_open();
+	ASSERT_LE(0, self->ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(self->ctl));
+}
+
+FIXTURE_TEARDOWN(bad_export)
+{
+	close(self->ctl);
+}
+
+TEST_F(bad_export, refused)
+{
+	struct p2ptest_range ranges[P2PTEST_MAX_RANGES + 1];
+	struct p2ptest_export e;
+	int ret;
+
+	if (p2ptest_bad_export_prepare(self->row, &target, &e, ranges))
+		SKIP(return, "the provider has every BAR");
+	ret = __p2ptest_ioctl(self->ctl, P2PTEST_IOC_EXPORT, &e);
 	if (!ret)
-		close(base.fd);
-	return ret;
+		close(e.fd);
+	EXPECT_ERRNO(self->row->err, ret);
+}
+
+TEST(every_row_tested)
+{
+#define BAD_EXPORT_ID(id) #id,
+	static const char *const tested[] = { BAD_EXPORT_ROWS(BAD_EXPORT_ID) };
+	size_t i, j;
+
+	for (i = 0; i < p2ptest_nr_bad_exports; i++) {
+		for (j = 0; j < ARRAY_SIZE(tested); j++)
+			if (names_row(tested[j], p2ptest_bad_exports[i].name))
+				break;
+		EXPECT_LT(j, ARRAY_SIZE(tested))
+			TH_LOG("row %s of p2ptest_bad_exports[] is not a variant of bad_export",
+			       p2ptest_bad_exports[i].name);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	struct p2ptest_range ranges[P2PTEST_MAX_RANGES + 1];
-	struct p2ptest_export e = { .nr_ranges = 1 }, x;
-	struct p2ptest_export_target t;
-	struct p2ptest_import imp = { 0 };
-	uint32_t ver = 0;
-	size_t i;
-	int ret;
-
-	if (argc != 6 || p2ptest_parse_bdf(argv[1], &e.provider) ||
-	    p2ptest_parse_bdf(argv[5], &imp.client)) {
+	if (argc != 6 || p2ptest_parse_bdf(argv[1], &target.provider) ||
+	    p2ptest_parse_bdf(argv[5], &client)) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR BAR-SIZE ABSENT-BAR CLIENT-BDF\n",
 			argv[0]);
 		return 2;
 	}
-	e.bar = (uint32_t)atoi(argv[2]);
-	t = (struct p2ptest_export_target){
-		.provider = e.provider, .bar = e.bar,
-		.bar_size = strtoull(argv[3], NULL, 0), .absent_bar = atoi(argv[4]),
-	};
-	ctl = p2ptest_open();
-	if (ctl < 0) {
-		fprintf(stderr, "%s: %s\n", P2PTEST_DEV, strerror(-ctl));
-		return 1;
-	}
-	expect("version", __p2ptest_version(ctl, &ver), 0);
-	if (ver != P2PTEST_API_VERSION)
-		expect("version-value", -EPROTO, 0);
-
-	expect("export-good", export1(e, 0, 4096), 0);
-	for (i = 0; i < p2ptest_nr_bad_exports; i++) {
-		const struct p2ptest_bad_export *b = &p2ptest_bad_exports[i];
-		char name[64];
-
-		snprintf(name, sizeof(name), "export-%s", b->name);
-		if (p2ptest_bad_export_prepare(b, &t, &x, ranges)) {
-			printf("ok %s # SKIP the provider has every BAR\n", name);
-			continue;
-		}
-		ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &x);
-		if (!ret)
-			close(x.fd);
-		expect(name, ret, b->err);
-	}
-
-	imp.dmabuf_fd = -1;
-	expect("import-bad-fd", __p2ptest_ioctl(ctl, P2PTEST_IOC_IMPORT, &imp), EBADF);
-	imp.flags = 1;
-	expect("import-unknown-flag", __p2ptest_ioctl(ctl, P2PTEST_IOC_IMPORT, &imp), EINVAL);
-	expect("unimport-no-handle", __p2ptest_unimport(ctl, 999), ENOENT);
-	expect("transfer-no-handle", __p2ptest_transfer(ctl, 999, 0, 0, NULL, 0), ENOENT);
-	expect("revoke-bad-fd", __p2ptest_revoke(ctl, -1, 0), EBADF);
-	expect("unknown-ioctl", __p2ptest_ioctl(ctl, _IO('P', 99), NULL), ENOTTY);
-
-	/* Without CAP_SYS_ADMIN every call is refused. */
-	if (setuid(65534) == 0)
-		expect("unprivileged", export1(e, 0, 4096), EPERM);
-	return failed;
+	target.bar = (uint32_t)atoi(argv[2]);
+	target.bar_size = strtoull(argv[3], NULL, 0);
+	target.absent_bar = atoi(argv[4]);
+	return test_harness_run(argc, argv);
 }

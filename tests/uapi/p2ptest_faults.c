@@ -15,9 +15,9 @@
  *   - a failing call failed with ENOMEM, or with the errno its own
  *     contract gives an allocation failure below it.
  *
- * Leaks are the job of the kmemleak scan that ends every VM run. Prints
- * "ok NAME: N faults" or "not ok NAME: why" per operation, and a total line
- * "faults injected: N"; exits 1 if any check failed.
+ * Leaks are the job of the kmemleak scan that ends every VM run. One test
+ * per operation (a variant of the faults fixture), which says how many
+ * faults it injected.
  *
  *   p2ptest_faults PROVIDER-BDF BAR CLIENT-BDF
  *
@@ -35,41 +35,68 @@
 #include <sys/mman.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_harness.h"
 
 #define LEN		8192	/* two pages: two ranges make two vectors */
 #define MAX_NTH		2000	/* an operation needing more is a failure */
 
-enum op { OP_EXPORT, OP_MMAP, OP_IMPORT, OP_REMAP, NR_OPS };
+enum op { OP_EXPORT, OP_MMAP, OP_IMPORT, OP_REMAP };
 
-static const char *const op_name[NR_OPS] = { "export", "mmap", "import", "remap" };
-
-static int ctl, nth_fd, failed;
+/* From the command line. */
 static struct p2ptest_pci_addr provider, client;
 static uint32_t bar;
 static const char *client_bdf;
-static long ptes_before;
-static unsigned long total_faults;
 
-static void set_nth(unsigned int n)
+FIXTURE(faults) {
+	int ctl;
+	int nth_fd;		/* this test's thread's fail-nth */
+	long ptes_before;	/* the client's IOMMU entries before the sweep */
+};
+
+FIXTURE_VARIANT(faults) {
+	enum op op;
+};
+
+FIXTURE_VARIANT_ADD(faults, export) { .op = OP_EXPORT };
+FIXTURE_VARIANT_ADD(faults, mmap) { .op = OP_MMAP };
+FIXTURE_VARIANT_ADD(faults, import) { .op = OP_IMPORT };
+FIXTURE_VARIANT_ADD(faults, remap) { .op = OP_REMAP };
+
+FIXTURE_SETUP(faults)
+{
+	int bufs;
+
+	self->ctl = p2ptest_open();
+	ASSERT_LE(0, self->ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(self->ctl));
+	/* The file of the thread that opens it: this test's, which faults. */
+	self->nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	ASSERT_LE(0, self->nth_fd) TH_LOG("/proc/thread-self/fail-nth: %s", strerror(errno));
+	bufs = p2ptest_count_phys_bufs();
+	ASSERT_EQ(0, bufs) TH_LOG("%s: %d dma-bufs of physical ranges before the sweep",
+				  P2PTEST_BUFINFO, bufs);
+	self->ptes_before = p2ptest_count_iommu_ptes(client_bdf);
+}
+
+FIXTURE_TEARDOWN(faults)
+{
+	close(self->nth_fd);
+	close(self->ctl);
+}
+
+static void set_nth(struct __test_metadata *_metadata, int nth_fd, unsigned int n)
 {
 	char s[16];
 	int len = snprintf(s, sizeof(s), "%u", n);
 
-	if (pwrite(nth_fd, s, (size_t)len, 0) != len) {
-		perror("fail-nth");
-		exit(2);
-	}
+	ASSERT_EQ(len, pwrite(nth_fd, s, (size_t)len, 0)) TH_LOG("fail-nth: %s", strerror(errno));
 }
 
 /* True when the fault set up by set_nth() was injected. */
-static bool injected(void)
+static bool injected(struct __test_metadata *_metadata, int nth_fd)
 {
 	char s[16] = "";
 
-	if (pread(nth_fd, s, sizeof(s) - 1, 0) <= 0) {
-		perror("fail-nth");
-		exit(2);
-	}
+	EXPECT_LT(0, pread(nth_fd, s, sizeof(s) - 1, 0)) TH_LOG("fail-nth: %s", strerror(errno));
 	return atoi(s) == 0;
 }
 
@@ -89,7 +116,7 @@ static bool allowed_errno(enum op op, int err)
 }
 
 /* Export the LEN bytes at the start of the BAR: the fd, or -errno. */
-static int export(void)
+static int export(int ctl)
 {
 	struct p2ptest_range r = { .offset = 0, .length = LEN };
 
@@ -97,7 +124,7 @@ static int export(void)
 }
 
 /* Import @fd for the client: 0 or -errno; the handle in *@handle. */
-static int import_buf(int fd, uint32_t *handle)
+static int import_buf(int ctl, int fd, uint32_t *handle)
 {
 	struct p2ptest_import imp;
 	int ret = __p2ptest_import(ctl, fd, &client, &imp);
@@ -106,20 +133,14 @@ static int import_buf(int fd, uint32_t *handle)
 	return ret;
 }
 
-static void unimport(uint32_t handle)
-{
-	int ret = __p2ptest_unimport(ctl, handle);
-
-	if (ret)
-		fprintf(stderr, "unimport: %s\n", strerror(-ret));
-}
-
 /*
  * One attempt at @op with the @nth allocation failing. Returns the call's
  * result (0 or -errno) and sets *@hit when the fault was injected; undoes
- * everything before returning.
+ * everything before returning. What comes before the call runs without a
+ * fault, and must work.
  */
-static int attempt(enum op op, unsigned int nth, bool *hit)
+static int attempt(struct __test_metadata *_metadata, FIXTURE_DATA(faults) *self,
+		   enum op op, unsigned int nth, bool *hit)
 {
 	unsigned char byte = 0x5a;
 	int fd = -1, ret = 0;
@@ -128,26 +149,24 @@ static int attempt(enum op op, unsigned int nth, bool *hit)
 	void *p = MAP_FAILED;
 
 	if (op != OP_EXPORT) {
-		fd = export();
-		if (fd < 0)
-			return fd;
+		fd = export(self->ctl);
+		ASSERT_LE(0, fd) TH_LOG("export: %s", p2ptest_errname(fd));
 	}
 	if (op == OP_REMAP) {
 		/* Imported, revoked and restored: the next transfer maps again. */
-		ret = import_buf(fd, &handle);
-		imported = !ret;
-		if (!ret)
-			ret = __p2ptest_revoke(ctl, fd, 0);
-		if (!ret)
-			ret = __p2ptest_revoke(ctl, fd, 1);
-		if (ret)
-			goto out;
+		ret = import_buf(self->ctl, fd, &handle);
+		ASSERT_ERRNO(0, ret);
+		imported = true;
+		ret = __p2ptest_revoke(self->ctl, fd, 0);
+		ASSERT_ERRNO(0, ret);
+		ret = __p2ptest_revoke(self->ctl, fd, 1);
+		ASSERT_ERRNO(0, ret);
 	}
 
-	set_nth(nth);
+	set_nth(_metadata, self->nth_fd, nth);
 	switch (op) {
 	case OP_EXPORT:
-		fd = export();
+		fd = export(self->ctl);
 		ret = fd < 0 ? fd : 0;
 		break;
 	case OP_MMAP:
@@ -156,77 +175,59 @@ static int attempt(enum op op, unsigned int nth, bool *hit)
 		ret = p == MAP_FAILED ? -errno : 0;
 		break;
 	case OP_IMPORT:
-		ret = import_buf(fd, &handle);
+		ret = import_buf(self->ctl, fd, &handle);
 		imported = !ret;
 		break;
 	case OP_REMAP:
-		ret = __p2ptest_transfer(ctl, handle, P2PTEST_TO_BUFFER, 0, &byte, 1);
-		break;
-	default:
+		ret = __p2ptest_transfer(self->ctl, handle, P2PTEST_TO_BUFFER, 0, &byte, 1);
 		break;
 	}
-	*hit = injected();
-	set_nth(0);
-	if (op == OP_MMAP && p != MAP_FAILED)
+	*hit = injected(_metadata, self->nth_fd);
+	set_nth(_metadata, self->nth_fd, 0);
+	if (p != MAP_FAILED)
 		munmap(p, LEN);
-out:
-	if (imported)
-		unimport(handle);
+	if (imported) {
+		int err = __p2ptest_unimport(self->ctl, handle);
+
+		EXPECT_ERRNO(0, err);
+	}
 	if (fd >= 0)
 		close(fd);
 	return ret;
 }
 
-static void sweep(enum op op)
+/*
+ * The sweep of one operation: a fault at every allocation in turn, until
+ * the operation runs with none left to inject; then it must work.
+ */
+TEST_F_TIMEOUT(faults, unwound, P2PTEST_TIMEOUT)
 {
 	unsigned int nth, faults = 0;
-	long bufs, ptes;
-	bool hit;
-	int ret;
+	bool hit = true;
+	long ptes;
+	int ret = 0, bufs;
 
-	for (nth = 1; nth <= MAX_NTH; nth++) {
-		ret = attempt(op, nth, &hit);
+	for (nth = 1; hit && nth <= MAX_NTH; nth++) {
+		ret = attempt(_metadata, self, variant->op, nth, &hit);
 		bufs = p2ptest_count_phys_bufs();
+		ASSERT_EQ(0, bufs) TH_LOG("fault %u left %d dma-buf(s) alive", nth, bufs);
 		ptes = p2ptest_count_iommu_ptes(client_bdf);
-		if (bufs != 0) {
-			printf("not ok %s: fault %u left %ld dma-buf(s) alive\n", op_name[op], nth,
-			       bufs);
-			failed = 1;
-			return;
-		}
-		if (ptes != ptes_before) {
-			printf("not ok %s: fault %u left %ld IOMMU entries for %s (had %ld)\n",
-			       op_name[op], nth, ptes, client_bdf, ptes_before);
-			failed = 1;
-			return;
-		}
-		if (!hit) {
-			if (ret) {
-				printf("not ok %s: fails without a fault: %s\n", op_name[op],
-				       strerror(-ret));
-				failed = 1;
-			} else {
-				printf("ok %s: %u faults injected, each unwound\n", op_name[op],
-				       faults);
-			}
-			total_faults += faults;
-			return;
-		}
-		faults++;
-		if (ret && !allowed_errno(op, -ret)) {
-			printf("not ok %s: fault %u gave %s\n", op_name[op], nth, strerror(-ret));
-			failed = 1;
-			return;
+		ASSERT_EQ(self->ptes_before, ptes)
+			TH_LOG("fault %u left %ld IOMMU entries for %s (had %ld)", nth, ptes,
+			       client_bdf, self->ptes_before);
+		if (hit) {
+			faults++;
+			ASSERT_TRUE(!ret || allowed_errno(variant->op, -ret))
+				TH_LOG("fault %u gave %s", nth, p2ptest_errname(ret));
 		}
 	}
-	printf("not ok %s: still injecting after %u faults\n", op_name[op], MAX_NTH);
-	failed = 1;
+	ASSERT_FALSE(hit) TH_LOG("still injecting after %u faults", MAX_NTH);
+	EXPECT_EQ(0, ret) TH_LOG("fails without a fault: %s", p2ptest_errname(ret));
+	TH_LOG("%u faults injected, each unwound", faults);
 }
 
 int main(int argc, char **argv)
 {
-	enum op op;
-
 	if (argc != 4 || p2ptest_parse_bdf(argv[1], &provider) ||
 	    p2ptest_parse_bdf(argv[3], &client)) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF\n", argv[0]);
@@ -234,24 +235,5 @@ int main(int argc, char **argv)
 	}
 	bar = (uint32_t)atoi(argv[2]);
 	client_bdf = argv[3];
-	ctl = p2ptest_open();
-	if (ctl < 0) {
-		fprintf(stderr, "%s: %s\n", P2PTEST_DEV, strerror(-ctl));
-		return 2;
-	}
-	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
-	if (nth_fd < 0) {
-		perror("/proc/thread-self/fail-nth");
-		return 2;
-	}
-	if (p2ptest_count_phys_bufs() != 0) {
-		fprintf(stderr, "%s: dma-bufs of physical ranges exist before the sweep\n",
-			P2PTEST_BUFINFO);
-		return 2;
-	}
-	ptes_before = p2ptest_count_iommu_ptes(client_bdf);
-	for (op = 0; op < NR_OPS; op++)
-		sweep(op);
-	printf("faults injected: %lu\n", total_faults);
-	return failed;
+	return test_harness_run(argc, argv);
 }

@@ -15,9 +15,8 @@
  * at random must get exactly its errno ("bad-export": its "succeeded" are
  * the answers as the table says).
  *
- * Prints "not ok CALL: ..." per undocumented result, one line of counts per
- * call kind, and exits 1 if anything was wrong. The same seed makes the
- * same calls.
+ * One test, the whole sweep: it logs each undocumented result and one line
+ * of counts per call kind. The same seed makes the same calls.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,6 +27,7 @@
 #include <sys/mman.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_harness.h"
 #include "p2ptest_pattern.h"
 
 #define MAX_FDS		8
@@ -54,16 +54,20 @@ static const int documented[NR_CALLS][9] = {
 	[EXPLAIN_Q] = { EINVAL, ENODEV },
 };
 
+/* From the command line. */
 static __u64 rng;
-static int ctl, failed;
+static unsigned long iterations;
 static struct p2ptest_pci_addr provider, client;
 static uint32_t bar;
 static uint64_t bar_size;
-static const char *provider_bdf, *client_bdf;
+static const char *seed, *provider_bdf, *client_bdf;
+
+/* The sweep's state: one test, in a process of its own. */
+static int ctl;
 static int fds[MAX_FDS], nr_fds;
 static uint32_t handles[MAX_HANDLES];
 static int nr_handles;
-static unsigned long calls[NR_CALLS], ok[NR_CALLS];
+static unsigned long calls[NR_CALLS], ok[NR_CALLS], wrong;
 
 /* The whole run follows from the seed. */
 static uint64_t next(void)
@@ -136,9 +140,9 @@ static void check(enum call c, int ret)
 	for (i = 0; i < 9 && documented[c][i]; i++)
 		if (documented[c][i] == err)
 			return;
-	printf("not ok %s: undocumented errno %d (%s), call %lu\n", call_name[c], err,
-	       strerror(err), calls[c]);
-	failed = 1;
+	fprintf(stderr, "# %s: undocumented errno %s, call %lu\n", call_name[c],
+		p2ptest_errname(ret), calls[c]);
+	wrong++;
 }
 
 static void keep_fd(int fd)
@@ -206,9 +210,9 @@ static void do_bad_export(void)
 		ok[BAD_EXPORT]++;
 		return;
 	}
-	printf("not ok bad-export %s: got %s, want %s, call %lu\n", b->name,
-	       ret ? strerror(-ret) : "success", strerror(b->err), calls[BAD_EXPORT]);
-	failed = 1;
+	fprintf(stderr, "# bad-export %s: got %s, want %s, call %lu\n", b->name,
+		p2ptest_errname(ret), p2ptest_errname(-b->err), calls[BAD_EXPORT]);
+	wrong++;
 }
 
 static void do_import(void)
@@ -337,47 +341,69 @@ static void do_knob(enum call c)
 	check(c, ret);
 }
 
-int main(int argc, char **argv)
+FIXTURE(fuzz) {
+	char allowlist[256];	/* as it was before the sweep */
+	long ptes_before;	/* the client's IOMMU entries before it */
+};
+
+FIXTURE_SETUP(fuzz)
 {
-	char before[256], after[256];
-	unsigned long i, iterations;
-	long ptes_before, ptes;
+	int ret;
+
+	ctl = p2ptest_open();
+	ASSERT_LE(0, ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(ctl));
+	ret = p2ptest_allowlist_get(self->allowlist, sizeof(self->allowlist));
+	ASSERT_ERRNO(0, ret);
+	self->ptes_before = p2ptest_count_iommu_ptes(client_bdf);
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	close(ctl);
+}
+
+/*
+ * Every call succeeds or fails as documented; then, everything undone,
+ * nothing is left and the allow-list says what it said.
+ */
+TEST_F_TIMEOUT(fuzz, documented, P2PTEST_TIMEOUT)
+{
+	char after[256] = "";
+	unsigned long i;
+	long ptes;
 	int c, bufs, ret;
 
-	if (argc != 7 || p2ptest_parse_bdf(argv[3], &provider) ||
-	    p2ptest_parse_bdf(argv[6], &client)) {
-		fprintf(stderr, "usage: %s SEED ITERATIONS PROVIDER-BDF BAR BAR-SIZE CLIENT-BDF\n",
-			argv[0]);
-		return 2;
-	}
-	rng = strtoull(argv[1], NULL, 0);
-	iterations = strtoul(argv[2], NULL, 0);
-	bar = (uint32_t)atoi(argv[4]);
-	bar_size = strtoull(argv[5], NULL, 0);
-	provider_bdf = argv[3];
-	client_bdf = argv[6];
-	ctl = p2ptest_open();
-	ret = ctl < 0 ? ctl : p2ptest_allowlist_get(before, sizeof(before));
-	if (ret) {
-		fprintf(stderr, "%s: %s\n", ctl < 0 ? P2PTEST_DEV : P2PTEST_ALLOWLIST,
-			strerror(-ret));
-		return 2;
-	}
-	ptes_before = p2ptest_count_iommu_ptes(client_bdf);
-	printf("seed %s, %lu calls\n", argv[1], iterations);
-
+	TH_LOG("seed %s, %lu calls", seed, iterations);
 	for (i = 0; i < iterations; i++) {
 		c = (int)below(NR_CALLS);
 		switch (c) {
-		case EXPORT: do_export(); break;
-		case IMPORT: do_import(); break;
-		case TRANSFER: do_transfer(); break;
-		case UNIMPORT: do_unimport(); break;
-		case REVOKE: do_revoke(); break;
-		case MMAP: do_mmap(); break;
-		case UNKNOWN_IOCTL: do_unknown_ioctl(); break;
-		case BAD_EXPORT: do_bad_export(); break;
-		default: do_knob((enum call)c); break;
+		case EXPORT:
+			do_export();
+			break;
+		case IMPORT:
+			do_import();
+			break;
+		case TRANSFER:
+			do_transfer();
+			break;
+		case UNIMPORT:
+			do_unimport();
+			break;
+		case REVOKE:
+			do_revoke();
+			break;
+		case MMAP:
+			do_mmap();
+			break;
+		case UNKNOWN_IOCTL:
+			do_unknown_ioctl();
+			break;
+		case BAD_EXPORT:
+			do_bad_export();
+			break;
+		default:
+			do_knob((enum call)c);
+			break;
 		}
 	}
 
@@ -390,25 +416,36 @@ int main(int argc, char **argv)
 	}
 	while (nr_fds)
 		close(fds[--nr_fds]);
-	if (p2ptest_allowlist_set(before) || p2ptest_allowlist_get(after, sizeof(after)) ||
-	    strcmp(before, after)) {
-		printf("not ok allowlist: not restored (was \"%s\")\n", before);
-		failed = 1;
-	}
 	for (c = 0; c < NR_CALLS; c++)
-		printf("%-14s %6lu calls, %6lu succeeded\n", call_name[c], calls[c], ok[c]);
+		TH_LOG("%-14s %6lu calls, %6lu succeeded", call_name[c], calls[c], ok[c]);
+	EXPECT_EQ(0, wrong) TH_LOG("%lu results not as documented (above)", wrong);
+
+	ret = p2ptest_allowlist_set(self->allowlist);
+	EXPECT_ERRNO(0, ret);
+	ret = p2ptest_allowlist_get(after, sizeof(after));
+	EXPECT_ERRNO(0, ret);
+	EXPECT_STREQ(self->allowlist, after) TH_LOG("allow-list not restored");
 	bufs = p2ptest_count_phys_bufs();
+	EXPECT_EQ(0, bufs) TH_LOG("%d dma-buf(s) of physical ranges still alive", bufs);
 	ptes = p2ptest_count_iommu_ptes(client_bdf);
-	if (bufs != 0) {
-		printf("not ok leftovers: %d dma-buf(s) of physical ranges still alive\n", bufs);
-		failed = 1;
+	EXPECT_EQ(self->ptes_before, ptes)
+		TH_LOG("%ld IOMMU entries for %s, %ld before", ptes, client_bdf, self->ptes_before);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 7 || p2ptest_parse_bdf(argv[3], &provider) ||
+	    p2ptest_parse_bdf(argv[6], &client)) {
+		fprintf(stderr, "usage: %s SEED ITERATIONS PROVIDER-BDF BAR BAR-SIZE CLIENT-BDF\n",
+			argv[0]);
+		return 2;
 	}
-	if (ptes != ptes_before) {
-		printf("not ok leftovers: %ld IOMMU entries for %s, %ld before\n", ptes,
-		       client_bdf, ptes_before);
-		failed = 1;
-	}
-	if (!failed)
-		printf("ok fuzz: every call documented, nothing left behind\n");
-	return failed;
+	seed = argv[1];
+	rng = strtoull(seed, NULL, 0);
+	iterations = strtoul(argv[2], NULL, 0);
+	bar = (uint32_t)atoi(argv[4]);
+	bar_size = strtoull(argv[5], NULL, 0);
+	provider_bdf = argv[3];
+	client_bdf = argv[6];
+	return test_harness_run(argc, argv);
 }

@@ -3,41 +3,39 @@
  * Races of /dev/p2ptest made deterministic: one thread is parked inside an
  * ioctl on a userfaultfd page (the kernel copying the ioctl's user memory
  * waits until this program answers the fault), the other operation runs
- * meanwhile, then the parked one goes on. What each case asserts:
+ * meanwhile, then the parked one goes on. One test each:
  *
- *   export-vs-unbind    an EXPORT parked while its provider is unbound
- *                       fails with ENODEV: no export of a device that is
- *                       gone (it would keep the freed provider);
- *   export-vs-decode    an EXPORT parked while memory decode is turned off
- *                       starts revoked (IMPORT and mmap: ENODEV) and is
- *                       restored when decode comes back;
- *   transfer-vs-unimport  UNIMPORT of the handle a parked TRANSFER uses
- *                       waits for the transfer instead of freeing the
- *                       import under it;
- *   export-efault, import-efault  an ioctl whose result cannot be copied
+ *   export_efault, import_efault  an ioctl whose result cannot be copied
  *                       back (its argument in a read-only page) fails with
  *                       EFAULT and leaves no file descriptor, import or
  *                       buffer behind;
- *   mmap-private        a MAP_PRIVATE mapping of a buffer is refused:
+ *   transfer_vs_unimport  UNIMPORT of the handle a parked TRANSFER uses
+ *                       waits for the transfer instead of freeing the
+ *                       import under it;
+ *   export_vs_decode    an EXPORT parked while memory decode is turned off
+ *                       starts revoked (IMPORT and mmap: ENODEV),
+ *   export_vs_decode_restored  and is restored when decode comes back;
+ *   mmap_private        a MAP_PRIVATE mapping of a buffer is refused:
  *                       EINVAL (copy-on-write of MMIO makes no sense);
- *   mmap-revoke         a CPU mapping has no page left once the buffer is
- *                       revoked (SIGBUS) and gets them back, at fault time,
- *                       once it is restored: pages are inserted under the
- *                       lock the revoke takes, never ahead of it;
- *   decode-hammer       two threads flip memory decode while a third
+ *   mmap_revoke         a CPU mapping has no page left once the buffer is
+ *                       revoked (SIGBUS),
+ *   mmap_restore        and gets them back, at fault time, once it is
+ *                       restored: pages are inserted under the lock the
+ *                       revoke takes, never ahead of it;
+ *   decode_hammer       two threads flip memory decode while a third
  *                       closes and makes exports: revokers take turns and
  *                       skip dying buffers (the kernel log judges, with
  *                       DEBUG_LIST and KASAN);
- *   unload              with a dma-buf alive after /dev/p2ptest is
- *                       closed, the module cannot be removed; once the
- *                       buffer is closed it can. Run last (--unload): the
- *                       module is gone afterwards.
+ *   export_vs_unbind    an EXPORT parked while its provider is unbound
+ *                       fails with ENODEV: no export of a device that is
+ *                       gone (it would keep the freed provider);
+ *   export_vs_unbind_rebind  after which the provider binds again and
+ *                       exports.
  *
- * One line per case, "ok NAME" or "not ok NAME: why"; exit status 1 if one
- * failed. Naming cases runs only those.
+ * Each test leaves the provider decoding and bound to p2ptest (the
+ * fixture's teardown). Unloading the module is p2ptest_unload's.
  *
- *   p2ptest_races PROVIDER-BDF BAR CLIENT-BDF [CASE...]
- *   p2ptest_races --unload PROVIDER-BDF BAR
+ *   p2ptest_races PROVIDER-BDF BAR CLIENT-BDF
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,30 +48,19 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_harness.h"
 #include "p2ptest_park.h"
 
 #define PAGE		4096
 #define DECODE_FLIPS	200
 #define EXPORT_ROUNDS	200
 
+/* From the command line. */
 static struct p2ptest_pci_addr provider, client;
 static const char *provider_bdf;
 static uint32_t bar;
-static int failures;
-
-static void result(const char *name, bool ok, const char *why)
-{
-	if (ok) {
-		printf("ok %s\n", name);
-	} else {
-		printf("not ok %s: %s\n", name, why);
-		failures++;
-	}
-	fflush(stdout);
-}
 
 /* Memory decode of the provider on or off, as setpci writes it. */
 static int set_decode(bool on)
@@ -87,6 +74,15 @@ static int export_page(int ctl, uint64_t off)
 	struct p2ptest_range r = { .offset = off, .length = PAGE };
 
 	return __p2ptest_export(ctl, &provider, bar, &r, 1);
+}
+
+static int try_import(int ctl, int fd, uint32_t *handle)
+{
+	struct p2ptest_import imp;
+	int ret = __p2ptest_import(ctl, fd, &client, &imp);
+
+	*handle = imp.handle;
+	return ret;
 }
 
 /*
@@ -128,109 +124,26 @@ static int decode_off(void)
 	return set_decode(false);
 }
 
-static void export_vs_unbind(int ctl)
-{
-	struct p2ptest_export e;
-	struct call c;
-	int err = parked_export(ctl, unbind_provider, &e, &c);
+FIXTURE(races) {
+	int ctl;
+};
 
-	if (err)
-		result("export-vs-unbind", false, strerror(-err));
-	else if (c.ret == 0)
-		result("export-vs-unbind", false,
-		       "an export parked across the unbind succeeded: its provider is gone");
-	else
-		result("export-vs-unbind", c.err == ENODEV, strerror(c.err));
-	if (c.ret == 0)
-		close(e.fd);
-	err = p2ptest_driver_bind("p2ptest", provider_bdf);
-	result("rebind-provider", !err, strerror(-err));
+FIXTURE_SETUP(races)
+{
+	self->ctl = p2ptest_open();
+	ASSERT_LE(0, self->ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(self->ctl));
 }
 
-static int try_import(int ctl, int fd, uint32_t *handle)
+/* The provider as the next test needs it, whatever this one did to it. */
+FIXTURE_TEARDOWN(races)
 {
-	struct p2ptest_import imp;
-	int ret = __p2ptest_import(ctl, fd, &client, &imp);
+	int err;
 
-	*handle = imp.handle;
-	return ret;
-}
-
-static void export_vs_decode(int ctl)
-{
-	struct p2ptest_export e;
-	uint32_t handle = 0;
-	struct call c;
-	void *map;
-	int err = parked_export(ctl, decode_off, &e, &c);
-
-	if (err || c.ret) {
-		result("export-vs-decode", false, strerror(err ? -err : c.err));
-		set_decode(true);
-		if (c.ret == 0)
-			close(e.fd);
-		return;
-	}
-	err = try_import(ctl, e.fd, &handle);
-	if (!err)
-		__p2ptest_unimport(ctl, handle);
-	map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, e.fd, 0);
-	if (map != MAP_FAILED)
-		munmap(map, PAGE);
-	result("export-vs-decode", err == -ENODEV && map == MAP_FAILED,
-	       "an export made while decode was off is not revoked");
+	close(self->ctl);
 	err = set_decode(true);
-	if (!err)
-		err = try_import(ctl, e.fd, &handle);
-	if (!err)
-		__p2ptest_unimport(ctl, handle);
-	result("export-vs-decode-restored", !err, strerror(-err));
-	close(e.fd);
-}
-
-static void transfer_vs_unimport(int ctl)
-{
-	static unsigned char data[512];
-	struct p2ptest_transfer t = { .direction = P2PTEST_TO_BUFFER, .length = sizeof(data) };
-	struct p2ptest_handle h;
-	struct call tc, uc;
-	struct park p = { .uffd = -1 };
-	bool blocked;
-	int fd, err;
-
-	fd = export_page(ctl, 0);
-	err = fd < 0 ? fd : park_init(&p);
-	if (err) {
-		result("transfer-vs-unimport", false, strerror(-err));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	err = try_import(ctl, fd, &t.handle);
-	if (err) {
-		result("transfer-vs-unimport", false, strerror(-err));
-		goto out;
-	}
-	t.data = (uintptr_t)p.page;
-	call_start(&tc, ctl, P2PTEST_IOC_TRANSFER, &t);
-	err = park_wait(&p);
-	/* The same import, on the same file, from another thread. */
-	h = (struct p2ptest_handle){ .handle = t.handle };
-	call_start(&uc, ctl, P2PTEST_IOC_UNIMPORT, &h);
-	blocked = !err && call_blocks(&uc);
-	memset(data, 0x5a, sizeof(data));
-	park_release(&p, data, sizeof(data));
-	pthread_join(tc.thread, NULL);
-	pthread_join(uc.thread, NULL);
-	if (err)
-		result("transfer-vs-unimport", false, strerror(-err));
-	else
-		result("transfer-vs-unimport", blocked && !tc.ret && !uc.ret,
-		       !blocked ? "UNIMPORT freed the import while a TRANSFER was using it" :
-		       tc.ret ? "the transfer failed" : "the unimport failed");
-out:
-	park_fini(&p);
-	close(fd);
+	EXPECT_ERRNO(0, err);
+	err = p2ptest_pci_bind(provider_bdf, "p2ptest", false, NULL, 0);
+	EXPECT_ERRNO(0, err);
 }
 
 /* @size bytes holding @arg, made read-only: the kernel cannot copy back. */
@@ -242,11 +155,14 @@ static void *read_only_copy(const void *arg, size_t size)
 	if (page == MAP_FAILED)
 		return NULL;
 	memcpy(page, arg, size);
-	mprotect(page, PAGE, PROT_READ);
+	if (mprotect(page, PAGE, PROT_READ)) {
+		munmap(page, PAGE);
+		return NULL;
+	}
 	return page;
 }
 
-static void export_efault(int ctl)
+TEST_F(races, export_efault)
 {
 	struct p2ptest_range r = { .offset = 0, .length = PAGE };
 	struct p2ptest_export e = {
@@ -255,28 +171,108 @@ static void export_efault(int ctl)
 	int fds = p2ptest_count_fds(), bufs = p2ptest_count_phys_bufs(), ret;
 	void *ro = read_only_copy(&e, sizeof(e));
 
-	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, ro);
+	ASSERT_NE(NULL, ro) TH_LOG("a read-only page: %s", strerror(errno));
+	ret = __p2ptest_ioctl(self->ctl, P2PTEST_IOC_EXPORT, ro);
 	munmap(ro, PAGE);
+	EXPECT_ERRNO(EFAULT, ret);
 	/* The buffer's release, if any, runs on return to user space. */
-	result("export-efault", ret == -EFAULT && p2ptest_count_fds() == fds &&
-	       p2ptest_count_phys_bufs() == bufs,
-	       ret ? "a file descriptor or a buffer was left behind" : "no EFAULT");
+	EXPECT_EQ(fds, p2ptest_count_fds()) TH_LOG("a file descriptor was left behind");
+	EXPECT_EQ(bufs, p2ptest_count_phys_bufs()) TH_LOG("a buffer was left behind");
 }
 
-static void import_efault(int ctl)
+TEST_F(races, import_efault)
 {
-	int fd = export_page(ctl, 0), bufs, ret;
+	int fd = export_page(self->ctl, 0), bufs, ret;
 	struct p2ptest_import imp = { .dmabuf_fd = fd, .client = client };
-	void *ro = read_only_copy(&imp, sizeof(imp));
+	void *ro;
 
+	ASSERT_LE(0, fd) TH_LOG("export: %s", p2ptest_errname(fd));
+	ro = read_only_copy(&imp, sizeof(imp));
+	ASSERT_NE(NULL, ro) TH_LOG("a read-only page: %s", strerror(errno));
 	bufs = p2ptest_count_phys_bufs();
-	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_IMPORT, ro);
+	ret = __p2ptest_ioctl(self->ctl, P2PTEST_IOC_IMPORT, ro);
 	munmap(ro, PAGE);
 	close(fd);
+	EXPECT_ERRNO(EFAULT, ret);
 	/* No import holds the buffer: closing it freed it. */
-	result("import-efault", fd >= 0 && ret == -EFAULT &&
-	       p2ptest_count_phys_bufs() == bufs - 1,
-	       ret ? "an unreachable import keeps the buffer alive" : "no EFAULT");
+	EXPECT_EQ(bufs - 1, p2ptest_count_phys_bufs())
+		TH_LOG("an unreachable import keeps the buffer alive");
+}
+
+/* Threads wait for each other and for edu's DMA: no bound of time. */
+TEST_F_TIMEOUT(races, transfer_vs_unimport, P2PTEST_TIMEOUT)
+{
+	static unsigned char data[512];
+	struct p2ptest_transfer t = { .direction = P2PTEST_TO_BUFFER, .length = sizeof(data) };
+	struct p2ptest_handle h;
+	struct call tc, uc;
+	struct park p = { .uffd = -1 };
+	bool blocked;
+	int fd, err;
+
+	fd = export_page(self->ctl, 0);
+	ASSERT_LE(0, fd) TH_LOG("export: %s", p2ptest_errname(fd));
+	err = try_import(self->ctl, fd, &t.handle);
+	ASSERT_ERRNO(0, err);
+	err = park_init(&p);
+	ASSERT_ERRNO(0, err);
+	t.data = (uintptr_t)p.page;
+	call_start(&tc, self->ctl, P2PTEST_IOC_TRANSFER, &t);
+	err = park_wait(&p);
+	/* The same import, on the same file, from another thread. */
+	h = (struct p2ptest_handle){ .handle = t.handle };
+	call_start(&uc, self->ctl, P2PTEST_IOC_UNIMPORT, &h);
+	blocked = !err && call_blocks(&uc);
+	memset(data, 0x5a, sizeof(data));
+	park_release(&p, data, sizeof(data));
+	pthread_join(tc.thread, NULL);
+	pthread_join(uc.thread, NULL);
+	park_fini(&p);
+	close(fd);
+	ASSERT_ERRNO(0, err);
+	EXPECT_TRUE(blocked) TH_LOG("UNIMPORT freed the import while a TRANSFER was using it");
+	EXPECT_EQ(0, tc.ret) TH_LOG("the transfer: %s", strerror(tc.err));
+	EXPECT_EQ(0, uc.ret) TH_LOG("the unimport: %s", strerror(uc.err));
+}
+
+TEST_F_TIMEOUT(races, export_vs_decode, P2PTEST_TIMEOUT)
+{
+	struct p2ptest_export e;
+	uint32_t handle = 0;
+	struct call c;
+	void *map;
+	int err = parked_export(self->ctl, decode_off, &e, &c);
+
+	ASSERT_ERRNO(0, err);
+	ASSERT_EQ(0, c.ret) TH_LOG("the export: %s", strerror(c.err));
+	err = try_import(self->ctl, e.fd, &handle);
+	if (!err)
+		__p2ptest_unimport(self->ctl, handle);
+	map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, e.fd, 0);
+	EXPECT_EQ(MAP_FAILED, map) TH_LOG("an export made while decode was off maps");
+	if (map != MAP_FAILED)
+		munmap(map, PAGE);
+	close(e.fd);
+	/* And it imports no more than it maps. */
+	EXPECT_ERRNO(ENODEV, err);
+}
+
+TEST_F_TIMEOUT(races, export_vs_decode_restored, P2PTEST_TIMEOUT)
+{
+	struct p2ptest_export e;
+	uint32_t handle = 0;
+	struct call c;
+	int err = parked_export(self->ctl, decode_off, &e, &c);
+
+	ASSERT_ERRNO(0, err);
+	ASSERT_EQ(0, c.ret) TH_LOG("the export: %s", strerror(c.err));
+	err = set_decode(true);
+	ASSERT_ERRNO(0, err);
+	err = try_import(self->ctl, e.fd, &handle);
+	if (!err)
+		__p2ptest_unimport(self->ctl, handle);
+	close(e.fd);
+	EXPECT_ERRNO(0, err);
 }
 
 static sigjmp_buf bus_jmp;
@@ -301,34 +297,66 @@ static bool readable(volatile uint32_t *p)
 	return ok;
 }
 
-static void mmap_cases(int ctl)
+TEST_F(races, mmap_private)
 {
-	int fd = export_page(ctl, 0), err;
+	int fd = export_page(self->ctl, 0), err;
 	void *map;
 
-	if (fd < 0) {
-		result("mmap-private", false, strerror(-fd));
-		return;
-	}
+	ASSERT_LE(0, fd) TH_LOG("export: %s", p2ptest_errname(fd));
 	map = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
-	result("mmap-private", map == MAP_FAILED && errno == EINVAL,
-	       map == MAP_FAILED ? strerror(errno) : "a private mapping of MMIO was made");
+	err = map == MAP_FAILED ? -errno : 0;
 	if (map != MAP_FAILED)
 		munmap(map, PAGE);
+	close(fd);
+	EXPECT_ERRNO(EINVAL, err);
+}
 
-	map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		result("mmap-revoke", false, strerror(errno));
-		close(fd);
-		return;
+/*
+ * A shared mapping of a page of the buffer @fd, readable, then the
+ * buffer revoked: the mapping, or MAP_FAILED (the test has failed).
+ */
+static void *map_revoked(struct __test_metadata *_metadata, int ctl, int fd)
+{
+	void *map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	int err;
+
+	EXPECT_NE(MAP_FAILED, map) TH_LOG("mmap: %s", strerror(errno));
+	if (map == MAP_FAILED)
+		return map;
+	EXPECT_TRUE(readable(map)) TH_LOG("a fresh mapping raises SIGBUS");
+	err = __p2ptest_revoke(ctl, fd, 0);
+	EXPECT_ERRNO(0, err);
+	return map;
+}
+
+TEST_F(races, mmap_revoke)
+{
+	int fd = export_page(self->ctl, 0);
+	void *map;
+
+	ASSERT_LE(0, fd) TH_LOG("export: %s", p2ptest_errname(fd));
+	map = map_revoked(_metadata, self->ctl, fd);
+	if (map != MAP_FAILED) {
+		EXPECT_FALSE(readable(map)) TH_LOG("a page is still mapped after the revoke");
+		munmap(map, PAGE);
 	}
-	err = readable(map) ? __p2ptest_revoke(ctl, fd, 0) : -EFAULT;
-	result("mmap-revoke", !err && !readable(map),
-	       err ? strerror(-err) : "a page is still mapped after the revoke");
-	err = __p2ptest_revoke(ctl, fd, 1);
-	result("mmap-restore", !err && readable(map),
-	       err ? strerror(-err) : "the mapping does not work again after the restore");
-	munmap(map, PAGE);
+	close(fd);
+}
+
+TEST_F(races, mmap_restore)
+{
+	int fd = export_page(self->ctl, 0), err;
+	void *map;
+
+	ASSERT_LE(0, fd) TH_LOG("export: %s", p2ptest_errname(fd));
+	map = map_revoked(_metadata, self->ctl, fd);
+	if (map != MAP_FAILED) {
+		err = __p2ptest_revoke(self->ctl, fd, 1);
+		EXPECT_ERRNO(0, err);
+		EXPECT_TRUE(readable(map))
+			TH_LOG("the mapping does not work again after the restore");
+		munmap(map, PAGE);
+	}
 	close(fd);
 }
 
@@ -347,20 +375,21 @@ static void *decode_flipper(void *arg)
 	return NULL;
 }
 
-static void decode_hammer(int ctl)
+/* Hundreds of config writes and exports: no bound of time. */
+TEST_F_TIMEOUT(races, decode_hammer, P2PTEST_TIMEOUT)
 {
 	pthread_t flip[2];
 	int fds[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }, i, err;
 
 	for (i = 0; i < 2; i++)
-		pthread_create(&flip[i], NULL, decode_flipper, NULL);
+		ASSERT_EQ(0, pthread_create(&flip[i], NULL, decode_flipper, NULL));
 	/* Exports die (their last close) while revokers walk them. */
 	for (i = 0; i < EXPORT_ROUNDS; i++) {
 		int *fd = &fds[i % 8];
 
 		if (*fd >= 0)
 			close(*fd);
-		*fd = export_page(ctl, (uint64_t)(i % 8) * PAGE);
+		*fd = export_page(self->ctl, (uint64_t)(i % 8) * PAGE);
 		if (*fd < 0)
 			atomic_store(&hammer_err, *fd);
 	}
@@ -369,94 +398,53 @@ static void decode_hammer(int ctl)
 	for (i = 0; i < 8; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	err = set_decode(true);
-	if (!err)
-		err = atomic_load(&hammer_err);
-	result("decode-hammer", !err, strerror(-err));
+	err = atomic_load(&hammer_err);
+	EXPECT_ERRNO(0, err);
 }
 
-static void unload(void)
+/* An export parked across the provider's unbind: *@c its result. */
+static void export_across_unbind(struct __test_metadata *_metadata, int ctl, struct call *c)
 {
-	int ctl = p2ptest_open(), fd;
-	void *map;
+	struct p2ptest_export e;
+	int err = parked_export(ctl, unbind_provider, &e, c);
 
-	if (ctl < 0) {
-		result("unload", false, P2PTEST_DEV);
-		return;
-	}
-	fd = export_page(ctl, 0);
-	map = fd < 0 ? MAP_FAILED : mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	if (map != MAP_FAILED)
-		munmap(map, PAGE);
-	close(ctl);
-	if (fd < 0 || map == MAP_FAILED) {
-		result("unload", false, "export or mmap failed");
-		return;
-	}
-	if (!syscall(SYS_delete_module, "p2ptest", O_NONBLOCK)) {
-		/* Closing the buffer now would run code that is gone. */
-		result("unload-refused-while-exported", false,
-		       "p2ptest was removed while one of its dma-bufs is alive");
-		return;
-	}
-	result("unload-refused-while-exported", errno == EWOULDBLOCK, strerror(errno));
-	close(fd);
-	result("unload-after-close", !syscall(SYS_delete_module, "p2ptest", O_NONBLOCK),
-	       strerror(errno));
+	if (c->ret == 0)
+		close(e.fd);
+	ASSERT_ERRNO(0, err);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(int ctl);
-} cases[] = {
-	{ "export-efault", export_efault },
-	{ "import-efault", import_efault },
-	{ "transfer-vs-unimport", transfer_vs_unimport },
-	{ "export-vs-decode", export_vs_decode },
-	{ "mmap", mmap_cases },
-	{ "decode-hammer", decode_hammer },
-	{ "export-vs-unbind", export_vs_unbind },
-};
-
-static bool wanted(const char *name, char **names, int n)
+TEST_F_TIMEOUT(races, export_vs_unbind, P2PTEST_TIMEOUT)
 {
-	int i;
+	struct call c;
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], name))
-			return true;
-	return !n;
+	export_across_unbind(_metadata, self->ctl, &c);
+	ASSERT_NE(0, c.ret)
+		TH_LOG("an export parked across the unbind succeeded: its provider is gone");
+	EXPECT_EQ(ENODEV, c.err) TH_LOG("%s", strerror(c.err));
+}
+
+TEST_F_TIMEOUT(races, export_vs_unbind_rebind, P2PTEST_TIMEOUT)
+{
+	struct call c;
+	int err, fd;
+
+	export_across_unbind(_metadata, self->ctl, &c);
+	err = p2ptest_driver_bind("p2ptest", provider_bdf);
+	ASSERT_ERRNO(0, err);
+	fd = export_page(self->ctl, 0);
+	if (fd >= 0)
+		close(fd);
+	EXPECT_LE(0, fd) TH_LOG("export: %s", p2ptest_errname(fd));
 }
 
 int main(int argc, char **argv)
 {
-	bool unload_only = argc > 1 && !strcmp(argv[1], "--unload");
-	size_t i;
-	int ctl;
-
-	if (unload_only)
-		argv++, argc--;
-	if (argc < (unload_only ? 3 : 4) || (unload_only && argc > 3) ||
-	    p2ptest_parse_bdf(argv[1], &provider) ||
-	    (!unload_only && p2ptest_parse_bdf(argv[3], &client))) {
-		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF [CASE...]\n"
-			"       %s --unload PROVIDER-BDF BAR\n", argv[0], argv[0]);
+	if (argc != 4 || p2ptest_parse_bdf(argv[1], &provider) ||
+	    p2ptest_parse_bdf(argv[3], &client)) {
+		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF\n", argv[0]);
 		return 2;
 	}
 	provider_bdf = argv[1];
 	bar = (uint32_t)atoi(argv[2]);
-	if (unload_only) {
-		unload();
-		return failures ? 1 : 0;
-	}
-	ctl = p2ptest_open();
-	if (ctl < 0) {
-		fprintf(stderr, "%s: %s\n", P2PTEST_DEV, strerror(-ctl));
-		return 2;
-	}
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (wanted(cases[i].name, argv + 4, argc - 4))
-			cases[i].run(ctl);
-	close(ctl);
-	return failures ? 1 : 0;
+	return test_harness_run(argc, argv);
 }

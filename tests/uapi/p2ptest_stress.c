@@ -23,9 +23,9 @@
  *     (its imports are detached, transfers refused until it is back).
  *
  * The pauses between operations and the pages used come from a seeded
- * generator (P2PTEST_SEED in the environment, printed): a failing run can
+ * generator (P2PTEST_SEED in the environment, logged): a failing run can
  * be repeated with the same choices. The run is bounded by the importers'
- * rounds, not by time; the counts of every operation are printed.
+ * rounds, not by time; the counts of every operation are logged.
  *
  * A transfer or import may be refused while the buffer is revoked or the
  * client unbound (ENODEV) or reset (EBUSY), an mmap while decode is off
@@ -35,7 +35,7 @@
  * file it writes after its first such cycle as UNTIL-FILE: the run lasts
  * until the event, however slowly the host runs the guest. At the end
  * everything is closed and no dma-buf of physical ranges may be left, nor
- * an IOMMU entry the client did not have before.
+ * an IOMMU entry the client did not have before. All that is one test.
  *
  *   p2ptest_stress PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]
  */
@@ -54,17 +54,22 @@
 #include <sys/mman.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_harness.h"
 #include "p2ptest_pattern.h"
 
 #define CHUNK		512	/* bytes one transfer pass moves */
 #define SHARED_LEN	(2 * 4096)
 #define OTHER_OFF	(64 * 1024)
 
+/* From the command line and the environment. */
 static struct p2ptest_pci_addr provider, client;
 static const char *provider_bdf, *client_bdf, *until_file;
 static uint32_t bar;
-static int rounds, shared_fd, shared_ctl;
+static int rounds;
 static uint64_t seed = 0x5eed;
+
+/* What the threads share: the buffer, the file, the counts. */
+static int shared_fd, shared_ctl;
 static atomic_bool done;
 static atomic_int failed;
 static atomic_ulong transfers, verified, refused, revokes, exports, explains, imports;
@@ -80,9 +85,10 @@ static uint64_t thread_rand_init(int id)
 	return seed * 0x100000001B3ULL + (uint64_t)id;
 }
 
+/* Log a call that failed other than documented: the test fails. */
 static void fail(const char *who, const char *what, int err)
 {
-	printf("not ok %s: %s: %s\n", who, what, strerror(err));
+	fprintf(stderr, "# %s: %s: %s\n", who, what, p2ptest_errname(-err));
 	atomic_store(&failed, 1);
 }
 
@@ -115,55 +121,66 @@ static bool refusal(int ret)
 	return ret == -ENODEV || ret == -EBUSY;
 }
 
+/*
+ * Round @r of importer @id through import @handle: the client's DMA writes
+ * the importer's page of the buffer, then reads it back. 0 when every byte
+ * came back, 1 when other bytes did, or a transfer's -errno.
+ */
+static int round_trip(uint32_t handle, int id, int r)
+{
+	unsigned char out[CHUNK], in[CHUNK];
+	uint64_t off = (uint64_t)id * 4096;
+	int ret, i;
+
+	for (i = 0; i < CHUNK; i++)
+		out[i] = (unsigned char)(id * 131 + r * 7 + i);
+	ret = __p2ptest_transfer(shared_ctl, handle, P2PTEST_TO_BUFFER, off, out, CHUNK);
+	if (ret)
+		return ret;
+	memset(in, 0, sizeof(in));
+	ret = __p2ptest_transfer(shared_ctl, handle, P2PTEST_FROM_BUFFER, off, in, CHUNK);
+	if (ret)
+		return ret;
+	return memcmp(in, out, CHUNK) ? 1 : 0;
+}
+
 static void *importer(void *arg)
 {
-	int id = (int)(intptr_t)arg, ctl = shared_ctl, r, i;
-	unsigned char out[CHUNK], in[CHUNK];
+	int id = (int)(intptr_t)arg, r, ret;
 	char who[16];
 
 	snprintf(who, sizeof(who), "importer%d", id);
 	/* ROUNDS verified rounds, however many tries; then on until UNTIL-FILE. */
 	for (r = 0; !atomic_load(&failed) && (r < rounds || !until_met());) {
-		uint64_t off = (uint64_t)id * 4096;
 		struct p2ptest_import imp;
-		int a, b;
 
-		for (i = 0; i < CHUNK; i++)
-			out[i] = (unsigned char)(id * 131 + r * 7 + i);
-		a = __p2ptest_import(ctl, shared_fd, &client, &imp);
-		if (a) {
-			if (!refusal(a))
-				fail(who, "import", -a);
+		ret = __p2ptest_import(shared_ctl, shared_fd, &client, &imp);
+		if (ret) {
+			if (!refusal(ret))
+				fail(who, "import", -ret);
 			atomic_fetch_add(&import_refused, 1);
-			if (a == -ENODEV)
+			if (ret == -ENODEV)
 				atomic_fetch_add(&import_enodev, 1);
 			nap(20000);
 			continue;
 		}
 		atomic_fetch_add(&imports, 1);
-		a = __p2ptest_transfer(ctl, imp.handle, P2PTEST_TO_BUFFER, off, out, CHUNK);
-		if (a && !refusal(a))
-			fail(who, "transfer to the buffer", -a);
-		memset(in, 0, sizeof(in));
-		b = a ? a : __p2ptest_transfer(ctl, imp.handle, P2PTEST_FROM_BUFFER, off, in,
-					       CHUNK);
-		if (!a && b && !refusal(b))
-			fail(who, "transfer from the buffer", -b);
+		ret = round_trip(imp.handle, id, r);
 		atomic_fetch_add(&transfers, 1);
-		if (!a && !b) {
-			if (memcmp(in, out, CHUNK)) {
-				printf("not ok %s: round %d read back other bytes\n", who, r);
-				atomic_store(&failed, 1);
-			} else {
-				atomic_fetch_add(&verified, 1);
-				r++;
-			}
+		if (!ret) {
+			atomic_fetch_add(&verified, 1);
+			r++;
+		} else if (ret > 0) {
+			fprintf(stderr, "# %s: round %d read back other bytes\n", who, r);
+			atomic_store(&failed, 1);
 		} else {
+			if (!refusal(ret))
+				fail(who, "transfer", -ret);
 			atomic_fetch_add(&refused, 1);
 		}
-		a = __p2ptest_unimport(ctl, imp.handle);
-		if (a)
-			fail(who, "unimport", -a);
+		ret = __p2ptest_unimport(shared_ctl, imp.handle);
+		if (ret)
+			fail(who, "unimport", -ret);
 	}
 	return NULL;
 }
@@ -205,7 +222,7 @@ static int poke(volatile uint32_t *p, uint32_t v)
 		return 1;
 	*p = v;
 	if (*p != v) {
-		printf("not ok exporter: a word written through mmap reads back otherwise\n");
+		fprintf(stderr, "# exporter: a word written through mmap reads back otherwise\n");
 		atomic_store(&failed, 1);
 	}
 	return 0;
@@ -306,7 +323,7 @@ static void *router(void *arg)
 			fail("router", "explain query", -err);
 		} else if (!strstr(answer, "BUS_ADDR") && !strstr(answer, "THRU_HOST_BRIDGE") &&
 			   !strstr(answer, "NOT_SUPPORTED")) {
-			printf("not ok router: explain gave no verdict: %.200s\n", answer);
+			fprintf(stderr, "# router: explain gave no verdict: %.200s\n", answer);
 			atomic_store(&failed, 1);
 		}
 		atomic_fetch_add(&explains, 1);
@@ -315,14 +332,87 @@ static void *router(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+FIXTURE(stress) {
+	int ctl;		/* the file that made the shared buffer */
+	long ptes_before;	/* the client's IOMMU entries before the run */
+};
+
+FIXTURE_SETUP(stress)
+{
+	struct p2ptest_range shared = { .offset = 0, .length = SHARED_LEN };
+
+	self->ctl = p2ptest_open();
+	ASSERT_LE(0, self->ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(self->ctl));
+	shared_ctl = p2ptest_open();
+	ASSERT_LE(0, shared_ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(shared_ctl));
+	self->ptes_before = p2ptest_count_iommu_ptes(client_bdf);
+	shared_fd = __p2ptest_export(self->ctl, &provider, bar, &shared, 1);
+	ASSERT_LE(0, shared_fd) TH_LOG("export: %s", p2ptest_errname(shared_fd));
+}
+
+/* The test closes everything itself, before it looks for leftovers. */
+FIXTURE_TEARDOWN(stress)
+{
+}
+
+TEST_F_TIMEOUT(stress, documented, P2PTEST_TIMEOUT)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
-	struct p2ptest_range shared = { .offset = 0, .length = SHARED_LEN };
 	pthread_t imp[2], rev, exp[2], rt, dec, reb;
-	long ptes_before, ptes;
-	int ctl, bufs, ret, i;
+	long ptes;
+	int bufs, ret, i;
 
+	TH_LOG("seed %#" PRIx64 " (P2PTEST_SEED=%#" PRIx64 " repeats it)", seed, seed);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&rev, NULL, revoker, NULL));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&exp[i], NULL, exporter, (void *)(intptr_t)i));
+	ASSERT_EQ(0, pthread_create(&rt, NULL, router, NULL));
+	ASSERT_EQ(0, pthread_create(&dec, NULL, decoder, NULL));
+	ASSERT_EQ(0, pthread_create(&reb, NULL, rebinder, NULL));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&imp[i], NULL, importer, (void *)(intptr_t)i));
+	for (i = 0; i < 2; i++)
+		pthread_join(imp[i], NULL);
+	atomic_store(&done, true);
+	pthread_join(dec, NULL);
+	pthread_join(reb, NULL);
+	pthread_join(rev, NULL);
+	/*
+	 * Decode is on again and nobody revokes any more: the buffer must be
+	 * usable (restoring a usable buffer is not an error).
+	 */
+	ret = __p2ptest_revoke(self->ctl, shared_fd, 1);
+	if (ret)
+		fail("revoker", "final restore", -ret);
+	for (i = 0; i < 2; i++)
+		pthread_join(exp[i], NULL);
+	pthread_join(rt, NULL);
+	close(shared_fd);
+	close(shared_ctl);
+	close(self->ctl);
+
+	TH_LOG("%lu imports (%lu refused: %lu ENODEV, %lu EBUSY), %lu transfer rounds "
+	       "(%lu verified, %lu refused), "
+	       "%lu revokes/restores, %lu exports with mmap (%lu pages vanished under a "
+	       "revoke), %lu explains, %lu decode off/on, %lu client rebinds",
+	       atomic_load(&imports), atomic_load(&import_refused), atomic_load(&import_enodev),
+	       atomic_load(&import_refused) - atomic_load(&import_enodev),
+	       atomic_load(&transfers), atomic_load(&verified),
+	       atomic_load(&refused), atomic_load(&revokes), atomic_load(&exports),
+	       atomic_load(&vanished), atomic_load(&explains), atomic_load(&decodes),
+	       atomic_load(&rebinds));
+	EXPECT_EQ(0, atomic_load(&failed)) TH_LOG("calls failed other than documented (above)");
+	bufs = p2ptest_count_phys_bufs();
+	EXPECT_EQ(0, bufs) TH_LOG("%d dma-buf(s) of physical ranges still alive", bufs);
+	ptes = p2ptest_count_iommu_ptes(client_bdf);
+	EXPECT_EQ(self->ptes_before, ptes)
+		TH_LOG("%ld IOMMU entries for %s, %ld before", ptes, client_bdf, self->ptes_before);
+	EXPECT_LE(2ul * rounds, atomic_load(&verified));
+}
+
+int main(int argc, char **argv)
+{
 	if (argc < 5 || argc > 6 || p2ptest_parse_bdf(argv[1], &provider) ||
 	    p2ptest_parse_bdf(argv[3], &client) || atoi(argv[4]) < 1) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]\n",
@@ -336,76 +426,5 @@ int main(int argc, char **argv)
 	until_file = argc == 6 ? argv[5] : NULL;
 	if (getenv("P2PTEST_SEED"))
 		seed = strtoull(getenv("P2PTEST_SEED"), NULL, 0);
-	printf("stress: seed %#" PRIx64 " (P2PTEST_SEED=%#" PRIx64 " repeats it)\n", seed, seed);
-	fflush(stdout);
-	sigaction(SIGBUS, &sa, NULL);
-	ctl = p2ptest_open();
-	shared_ctl = ctl < 0 ? ctl : p2ptest_open();
-	if (shared_ctl < 0) {
-		fprintf(stderr, "%s: %s\n", P2PTEST_DEV, strerror(-shared_ctl));
-		return 2;
-	}
-	ptes_before = p2ptest_count_iommu_ptes(client_bdf);
-	shared_fd = __p2ptest_export(ctl, &provider, bar, &shared, 1);
-	if (shared_fd < 0) {
-		fprintf(stderr, "export: %s\n", strerror(-shared_fd));
-		return 2;
-	}
-	pthread_create(&rev, NULL, revoker, NULL);
-	for (i = 0; i < 2; i++)
-		pthread_create(&exp[i], NULL, exporter, (void *)(intptr_t)i);
-	pthread_create(&rt, NULL, router, NULL);
-	pthread_create(&dec, NULL, decoder, NULL);
-	pthread_create(&reb, NULL, rebinder, NULL);
-	for (i = 0; i < 2; i++)
-		pthread_create(&imp[i], NULL, importer, (void *)(intptr_t)i);
-	for (i = 0; i < 2; i++)
-		pthread_join(imp[i], NULL);
-	atomic_store(&done, true);
-	pthread_join(dec, NULL);
-	pthread_join(reb, NULL);
-	pthread_join(rev, NULL);
-	/*
-	 * Decode is on again and nobody revokes any more: the buffer must be
-	 * usable (restoring a usable buffer is not an error).
-	 */
-	ret = __p2ptest_revoke(ctl, shared_fd, 1);
-	if (ret)
-		fail("revoker", "final restore", -ret);
-	for (i = 0; i < 2; i++)
-		pthread_join(exp[i], NULL);
-	pthread_join(rt, NULL);
-	close(shared_fd);
-	close(shared_ctl);
-	close(ctl);
-
-	printf("stress: %lu imports (%lu refused: %lu ENODEV, %lu EBUSY), %lu transfer rounds "
-	       "(%lu verified, %lu refused), "
-	       "%lu revokes/restores, %lu exports with mmap (%lu pages vanished under a "
-	       "revoke), %lu explains, %lu decode off/on, %lu client rebinds\n",
-	       atomic_load(&imports), atomic_load(&import_refused), atomic_load(&import_enodev),
-	       atomic_load(&import_refused) - atomic_load(&import_enodev),
-	       atomic_load(&transfers), atomic_load(&verified),
-	       atomic_load(&refused), atomic_load(&revokes), atomic_load(&exports),
-	       atomic_load(&vanished), atomic_load(&explains), atomic_load(&decodes),
-	       atomic_load(&rebinds));
-	bufs = p2ptest_count_phys_bufs();
-	ptes = p2ptest_count_iommu_ptes(client_bdf);
-	if (bufs != 0) {
-		printf("not ok leftovers: %d dma-buf(s) of physical ranges still alive\n", bufs);
-		atomic_store(&failed, 1);
-	}
-	if (ptes != ptes_before) {
-		printf("not ok leftovers: %ld IOMMU entries for %s, %ld before\n", ptes,
-		       client_bdf, ptes_before);
-		atomic_store(&failed, 1);
-	}
-	if (atomic_load(&verified) < 2ul * rounds) {
-		printf("not ok stress: %lu transfer rounds verified, want %lu\n",
-		       atomic_load(&verified), 2ul * rounds);
-		atomic_store(&failed, 1);
-	}
-	if (!atomic_load(&failed))
-		printf("ok stress: every call succeeded or was refused as documented\n");
-	return atomic_load(&failed);
+	return test_harness_run(argc, argv);
 }

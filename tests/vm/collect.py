@@ -5,6 +5,7 @@ console, turned into one record (tests/results.py). vmrun runs; this reads
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -67,6 +68,59 @@ def igt_results(path):
     return out
 
 
+# What kselftest_harness.h prints (tests/uapi), line by line: the plan, a
+# test's start, a result, and the harness's own end-of-test notes.
+TAP_PLAN = re.compile(r"1\.\.(\d+)$")
+TAP_RUN = re.compile(r"#  RUN +(\S+) \.\.\.$")
+TAP_RESULT = re.compile(r"(ok|not ok) (\d+)( [^#]*)?(?:# SKIP ?(.*))?$")
+TAP_END = re.compile(r"# +(OK|FAIL|SKIP) ")
+
+
+def tap_results(path, prefix):
+    """The TAP one test program of tests/uapi printed (stdout and stderr,
+    as the plans keep it in RES/NAME.tap): (PREFIX/TEST, status, detail)
+    per test, a failure's detail its diagnostics; then PREFIX, which fails
+    when the program did not report every test its plan line announced
+    (it crashed, or was killed), or printed no plan at all.
+
+    6.1's kunit.py reads kselftest TAP, but not the 6.1 harness's skips:
+    "ok N # SKIP REASON" names no test (the "#  RUN" line before it does),
+    and kunit.py takes the line for a diagnostic and the program's last
+    test for missing.
+    """
+    out, planned, reported, running, notes = [], None, 0, None, []
+    with open(path, errors="replace") as f:
+        lines = f.read().splitlines()
+    for line in lines:
+        plan, run, result = TAP_PLAN.match(line), TAP_RUN.match(line), TAP_RESULT.match(line)
+        if plan and planned is None:
+            planned = int(plan.group(1))
+        elif run:
+            running, notes = run.group(1), []
+        elif result:
+            ok, number, name, skip = result.groups()
+            name = f"{prefix}/{(name or '').strip() or running or 'test ' + number}"
+            if skip is not None:
+                out.append((name, "skip", skip))
+            elif ok == "ok":
+                out.append((name, "pass", ""))
+            else:
+                out.append((name, "fail", "; ".join(notes[-6:])))
+            reported += 1
+            running, notes = None, []
+        elif running and line.strip() and not TAP_END.match(line):
+            notes.append(line[2:] if line.startswith("# ") else line)
+    if planned is None:
+        return out + [(prefix, "fail", "no TAP plan line: the program stopped before "
+                                       "its tests: " + "; ".join(lines[-4:]))]
+    if running:
+        out.append((f"{prefix}/{running}", "fail", "no result: the program ended during "
+                    "this test" + "".join("; " + n for n in notes[-4:])))
+    if reported != planned:
+        return out + [(prefix, "fail", f"{reported} of {planned} planned tests reported")]
+    return out + [(prefix, "pass", "")]
+
+
 def host_checks(run_dir, path):
     """Checks the plan asked the host to make after the run, one per line:
     "ivshmem SEED LEN": the first LEN bytes of the ivshmem backing file are
@@ -110,8 +164,9 @@ def kmemleak_result(path, kconfig):
 def collect(run_dir, lane, kernel_config, timeout, timed_out, seconds, **about):
     """Judge a finished run in RUN_DIR and write its record, RUN_DIR/result.json
     (tests/results.py): the guest's completion (TIMEOUT: the bound it was
-    killed at, when TIMED_OUT), the plan's steps, the host's checks, KUnit
-    and IGT results, the kernel log and kmemleak. Returns the record."""
+    killed at, when TIMED_OUT), the plan's steps, the host's checks, KUnit,
+    IGT and kselftest results, the kernel log and kmemleak. Returns the
+    record."""
     res = os.path.join(run_dir, "results")
     tests = []
     status_file = os.path.join(res, "exit-status")
@@ -134,6 +189,8 @@ def collect(run_dir, lane, kernel_config, timeout, timed_out, seconds, **about):
     tests += kunit_results(os.path.join(res, "kunit"), KSRC)
     for d in sorted(glob.glob(os.path.join(res, "igt*", "results.json"))):
         tests += igt_results(d)
+    for tap in sorted(glob.glob(os.path.join(res, "*.tap"))):
+        tests += tap_results(tap, "kselftest/" + os.path.basename(tap)[:-4])
     expected = []
     if os.path.exists(os.path.join(res, "expected-log")):
         expected = open(os.path.join(res, "expected-log")).read().splitlines()

@@ -55,6 +55,73 @@ devs_of() {
 # kmod PATH-RELATIVE-TO-KOUT: where a module of the built kernel is.
 kmod() { echo "$P2P_KOUT/$1"; }
 
+# boot_param NAME: VALUE of NAME=VALUE on the kernel command line, if it is
+# there (a lane's extra command line sets a plan's options).
+boot_param() {
+	read -r cmdline </proc/cmdline
+	for arg in $cmdline; do
+		case "$arg" in "$1"=*) echo "${arg#*=}" ;; esac
+	done
+}
+
+# parent_of DEV: the PCI bridge above DEV (the parent of its sysfs node).
+parent_of() { basename "$(dirname "$(readlink -f "/sys/bus/pci/devices/$1")")"; }
+
+# bind_driver DRIVER DEV...: bind each DEV to DRIVER, away from the driver
+# it has if that is another. Through driver_override: the test drivers
+# (p2ptest, vfio-pci, dma_map_benchmark) claim no device by its IDs.
+bind_driver() {
+	drv=$1; shift
+	for d in "$@"; do
+		cur=$(readlink "/sys/bus/pci/devices/$d/driver")
+		[ "${cur##*/}" = "$drv" ] && continue
+		if [ -n "$cur" ]; then
+			echo "$d" >"/sys/bus/pci/devices/$d/driver/unbind" || return
+		fi
+		echo "$drv" >"/sys/bus/pci/devices/$d/driver_override" || return
+		echo "$d" >"/sys/bus/pci/drivers/$drv/bind" || return
+	done
+}
+
+# pci_remove DEV: hot-remove DEV; pci_rescan: find what is missing again.
+pci_remove() { echo 1 >"/sys/bus/pci/devices/$1/remove"; }
+pci_rescan() { echo 1 >/sys/bus/pci/rescan; }
+
+# acs_ctl DEV [WORD]: print DEV's ACS Control register (4 hex digits), or
+# set it to WORD, with the host's setpci.
+acs_ctl() {
+	if [ $# -eq 1 ]; then
+		chroot /host setpci -s "$1" ECAP_ACS+6.w
+	else
+		chroot /host setpci -s "$1" ECAP_ACS+6.w="$2"
+	fi
+}
+
+# AL: p2pdma's run-time allow-list of host bridges, empty at boot.
+# trust_q35: allow-list q35's host bridge (8086:29c0), so that P2P may
+# cross it between root ports; trust_none: empty the allow-list again.
+AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
+trust_q35() { echo 8086:29c0 >"$AL"; }
+trust_none() { echo >"$AL"; }
+
+# nvme_ns DEV: the block device of the first namespace of NVMe controller
+# DEV.
+nvme_ns() { echo "/dev/$(basename /sys/bus/pci/devices/"$1"/nvme/nvme*/nvme*n1)"; }
+
+# nvme_index CTRL: N of QEMU's device nvmeN that the NVMe controller CTRL
+# (its sysfs directory) is: tests/vm/topologies.py gives it serial p2pnvmeN.
+nvme_index() { sed -n 's/^p2pnvme\([0-9]*\).*/\1/p' "$1/serial"; }
+
+# nvme_seed CTRL: the seed of the pattern the host wrote on the namespace of
+# CTRL (tests/vm/topologies.py: NS_SEED + N).
+nvme_seed() { n=$(nvme_index "$1"); echo $((0x5EED0000 + n)); }
+
+# p2ptest ARG...: this build's p2ptest (tools/p2ptest), run in the host's
+# root, where its libraries are. --numeric: no plan reads device names, and
+# reading pci.ids over 9p is slow.
+P2PTEST=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
+p2ptest() { chroot /host "$P2PTEST" --numeric "$@"; }
+
 # kunit MODULE.ko [PARAM=VALUE...]: load a module of KUnit suites, keep
 # the KTAP of each suite it ran, unload it. MODULE is looked up in the
 # test modules (tests/kunit, tests/bench) first, then in the kernel's own.
@@ -66,10 +133,10 @@ kunit() {
 	ls /sys/kernel/debug/kunit >/tmp/kunit.before 2>/dev/null || :
 	if ! out=$(insmod "$f" "$@" 2>&1); then fail "kunit:$m" "insmod: $out"; return; fi
 	ls /sys/kernel/debug/kunit >/tmp/kunit.after
-	for s in $(cat /tmp/kunit.after); do
+	while read -r s; do
 		grep -qxF "$s" /tmp/kunit.before ||
 			cp "/sys/kernel/debug/kunit/$s/results" "$RES/kunit/$s.ktap"
-	done
+	done </tmp/kunit.after
 	rmmod "${m%.ko}" 2>/dev/null
 }
 
@@ -101,7 +168,8 @@ terse() { awk -F';' -v j="$2" '$1 == 3 && $3 == j { print $5, $48, $7 }' "$RES/f
 # other page back and stays, holding the rest, until scatter_end. Waits for
 # that process to say so, or to end (a failure: its output says why). What
 # starts next (fio, its libraries' page cache) takes interleaved pages too
-# before it maps its buffers: MIB must leave enough for both.
+# before it maps its buffers: MIB must leave enough for both. Records
+# scatter-pages: a pass, or a failure with that process's output.
 scatter_pages() {
 	chroot /host python3 -c '
 import mmap, sys, time
@@ -117,7 +185,11 @@ time.sleep(1 << 30)' "$1" >"$RES/scatter.out" 2>&1 &
 	while kill -0 "$SCATTER" 2>/dev/null && ! grep -qs ready "$RES/scatter.out"; do
 		sleep 1
 	done
-	grep -qs ready "$RES/scatter.out"
+	if grep -qs ready "$RES/scatter.out"; then
+		pass scatter-pages
+	else
+		fail scatter-pages "$(cat "$RES/scatter.out")"
+	fi
 }
 scatter_end() { kill "$SCATTER"; wait "$SCATTER" 2>/dev/null || :; }
 
@@ -197,20 +269,13 @@ igt_run() {
 	[ -f "$RES/$d/results.json" ] || fail "$d-results" "igt_runner.py wrote no results.json"
 }
 
-# cases PREFIX CMD...: run a host program that prints one line per case,
-# "ok NAME" or "not ok NAME: why"; each case is a result PREFIX/NAME of
-# its own, the program's exit status one more (PREFIX). Its output is kept
-# in $RES/PREFIX.txt.
-cases() {
-	p=$1; shift
-	out=$(chroot /host "$@" 2>&1)
-	rc=$?
-	echo "$out" | tee "$RES/$p.txt"
-	echo "$out" | while IFS= read -r line; do
-		case "$line" in
-		"ok "*) pass "$p/${line#ok }" ;;
-		"not ok "*) c=${line#not ok }; fail "$p/${c%%: *}" "${c#*: }" ;;
-		esac
-	done
-	if [ $rc -eq 0 ]; then pass "$p"; else fail "$p" "exit status $rc"; fi
+# kselftest NAME PROG ARG...: run PROG, a test program of tests/uapi
+# built on the kernel's kselftest_harness.h (build/tools on the host). Its
+# TAP goes to the console and to $RES/NAME.tap, which the host reads
+# (tests/vm/collect.py): one result per test, and one for the program,
+# failed when a test failed or the TAP ends before its plan is complete.
+kselftest() {
+	n=$1 p=$2
+	shift 2
+	chroot /host "${P2P_ROOT#/host}/build/tools/$p" "$@" 2>&1 | tee "$RES/$n.tap"
 }

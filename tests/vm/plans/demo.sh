@@ -4,8 +4,8 @@
 # may not, the ACS audit, and verified P2P transfers: edu into a BAR, and
 # Debian's fio moving O_DIRECT data between an NVMe namespace and another
 # NVMe's CMB.
-P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
-p2ptest() { chroot /host "$P" "$@"; }
+# With names, for people: not guestlib's --numeric.
+p2ptest() { chroot /host "$P2PTEST" "$@"; }
 
 nvme=$(devs_of 0x1b36:0x0010)
 a=$(echo "$nvme" | sed -n 1p)
@@ -26,11 +26,11 @@ p2ptest audit --all
 echo
 ivshmem=$(devs_of 0x1af4:0x1110)
 echo "== p2ptest run: edu DMAs into and out of ivshmem's BAR, after trusting q35's host bridge =="
-echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist
+trust_q35
 load_p2ptest
 p2ptest run --provider "$ivshmem:2" --client "$edu" --size 8K
 echo
-blk=/dev/$(basename /sys/bus/pci/devices/"$a"/nvme/nvme*/nvme*n1)
+blk=$(nvme_ns "$a")
 alloc=/sys/bus/pci/devices/$b/p2pmem/allocate
 echo "== fio: O_DIRECT between $a's namespace ($blk) and $b's CMB, mapped from p2pmem/allocate =="
 if [ "$P2P_IOMMU" != off ]; then

@@ -4,11 +4,9 @@
 # p2p.allow=1) decides whether q35's host bridge is allow-listed first, so
 # the edu importer gets the host-bridge route or a refusal.
 allow=0
-for arg in $(cat /proc/cmdline); do
-	case "$arg" in p2p.allow=1) allow=1 ;; esac
-done
-if [ $allow -eq 1 ]; then
-	step allowlist-q35 sh -c "echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist"
+if [ "$(boot_param p2p.allow)" = 1 ]; then
+	allow=1
+	step allowlist-q35 trust_q35
 fi
 # A refused importer's explanation is logged on purpose, and so are the
 # warnings about an importer that detaches with a mapping alive and about

@@ -4,9 +4,8 @@
 
 # The two NVMe CMBs are registered as p2pmem of 16 MiB each.
 n=0
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x1b36:0x0010" ] || continue
-	check_eq "cmb-p2pmem-size-${d##*/}" "$(cat "$d/p2pmem/size" 2>&1)" 16777216
+for d in $(devs_of 0x1b36:0x0010); do
+	check_eq "cmb-p2pmem-size-$d" "$(cat "/sys/bus/pci/devices/$d/p2pmem/size" 2>&1)" 16777216
 	n=$((n + 1))
 done
 check_eq nvme-count "$n" 2

@@ -13,18 +13,16 @@
 # Last, the provider goes away while fio runs on its memory (sysfs remove,
 # then a QMP hot unplug) and while a process has it mapped: no crash, no
 # hang, no leak (the lane's kmemleak scan), the pool full when it is back.
-T=${P2P_ROOT#/host}/build/tools
-AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
 CACHE=/sys/kernel/debug/p2pdma/cache
 
 nvme=$(devs_of 0x1b36:0x0010)
 client=$(echo "$nvme" | sed -n 1p)
 provider=$(echo "$nvme" | sed -n 2p)
 # The namespace of the client controller.
-blk=/dev/$(basename /sys/bus/pci/devices/"$client"/nvme/nvme*/nvme*n1)
+blk=$(nvme_ns "$client")
 alloc=/sys/bus/pci/devices/$provider/p2pmem/allocate
-# QEMU's id of the provider, from its serial (tests/vm/topologies.py).
-qemu_id=$(sed -n 's/^p2pnvme\([0-9]*\).*/nvme\1/p' /sys/bus/pci/devices/"$provider"/nvme/nvme*/serial)
+# QEMU's id of the provider.
+qemu_id=nvme$(nvme_index /sys/bus/pci/devices/"$provider"/nvme/nvme*)
 log "client $client ($blk), provider $provider"
 
 # route_entry: the routing cache's verdict for (provider, client), if any.
@@ -70,7 +68,7 @@ fio_matrix() {
 # Start from an empty allow-list (the refusal on rootports needs it): the
 # write makes every cached verdict stale, including any an earlier plan of
 # the lane left for this pair. The fio jobs must decide the route anew.
-step allowlist-empty sh -c "echo >$AL"
+step allowlist-empty trust_none
 step spy-load insmod "$(kmod extmod/tests/io_spy.ko)"
 case "$(route_entry)" in
 *current) fail route-not-current-before "$(route_entry)" ;;
@@ -83,12 +81,11 @@ rootports)
 	fio_run refused "mmapshared:$alloc" "refused psync 4k 1 write"
 	check_eq fio-refused-eremoteio "$(terse refused refused | cut -d' ' -f1)" 121
 	check_eq route-refused "$(route_entry)" "NOT_SUPPORTED current"
-	out=$(chroot /host "${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest" --numeric run \
-		--provider "$provider" --client "$blk" --offset 2M --size 64K 2>&1)
+	out=$(p2ptest run --provider "$provider" --client "$blk" --offset 2M --size 64K 2>&1)
 	check_eq p2ptest-run-refused-exit "$?" 77
 	echo "$out"
 	check_eq p2ptest-run-refused-explained "$(echo "$out" | grep -c 'verdict NOT_SUPPORTED')" 1
-	step allowlist-q35 sh -c "echo 8086:29c0 >$AL"
+	step allowlist-q35 trust_q35
 	want=THRU_HOST_BRIDGE
 	;;
 *)
@@ -100,10 +97,9 @@ check_eq route-taken "$(route_entry)" "$want current"
 
 # p2ptest run with the namespace as client: no test module, every byte
 # verified, the range left as it was found.
-P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
 before=$(dd if="$blk" bs=64k skip=32 count=4 2>/dev/null | md5sum)
-if out=$(chroot /host "$P" --numeric run --provider "$provider" --client "$blk" --offset 2M \
-	--size 256K --iterations 2 --seed 0x5eed 2>&1); then
+if out=$(p2ptest run --provider "$provider" --client "$blk" --offset 2M --size 256K \
+	--iterations 2 --seed 0x5eed 2>&1); then
 	pass p2ptest-run-nvme
 else
 	fail p2ptest-run-nvme "exit $?: $(echo "$out" | tail -n1)"
@@ -114,7 +110,7 @@ check_eq p2ptest-run-route "$(echo "$out" | sed -n 's/^route \([A-Z_]*\),.*/\1/p
 check_eq p2ptest-run-restored "$(dd if="$blk" bs=64k skip=32 count=4 2>/dev/null | md5sum)" "$before"
 
 insmod "$(kmod drivers/block/brd.ko)" rd_nr=1 rd_size=1024
-cases p2pmem-user "$T/p2pmem_user" "$provider" "$blk" /dev/ram0
+kselftest p2pmem-user p2pmem_user "$provider" "$blk" /dev/ram0
 rmmod brd
 
 # fio_on_provider: start fio on the provider's memory in the background
@@ -138,11 +134,11 @@ fio_on_provider() {
 # fio must end (its I/O fails, its mapping is gone), and the device must
 # come back with its whole pool. Through sysfs, then as a hot unplug.
 fio_on_provider sysfs-remove
-step remove-under-fio sh -c "echo 1 >/sys/bus/pci/devices/$provider/remove"
+step remove-under-fio pci_remove "$provider"
 wait $fio_pid
 log "fio under sysfs removal exited with $?"
 check_eq provider-gone "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
-step rescan sh -c "echo 1 >/sys/bus/pci/rescan"
+step rescan pci_rescan
 # nvme maps its CMB in its reset work, after probe() returns.
 if wait_for "/sys/bus/pci/devices/$provider/p2pmem/available"; then
 	check_eq pool-full-after-rescan "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)" "$full"
@@ -163,6 +159,6 @@ else
 fi
 
 # Remove it while a process has its memory mapped.
-cases p2pmem-remove "$T/p2pmem_user" "$provider" "$blk" /dev/ram0 remove
+kselftest p2pmem-remove p2pmem_remove "$provider"
 check_eq provider-removed "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
 step spy-unload rmmod io_spy

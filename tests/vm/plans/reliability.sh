@@ -14,8 +14,6 @@
 # Each ends by checking that no dma-buf and no IOMMU entry is left; the
 # kmemleak scan at the end of the run (tests/vm/init) checks memory.
 # p2p.fuzz_seed=N on the kernel command line repeats a fuzz run.
-T=${P2P_ROOT#/host}/build/tools
-AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
 FUZZ_SEED=0xf022
 FUZZ_CALLS=3000
 STRESS_ROUNDS=8
@@ -23,28 +21,14 @@ STRESS_ROUNDS=8
 ivshmem=$(devs_of 0x1af4:0x1110)
 edu=$(devs_of 0x1234:0x11e8)
 nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
-# The root port above ivshmem: the parent directory of its sysfs node.
-rp=$(basename "$(dirname "$(readlink -f "/sys/bus/pci/devices/$ivshmem")")")
-seed=$(sed -n 's/.*p2p\.fuzz_seed=\([^ ]*\).*/\1/p' /proc/cmdline)
+# The root port above ivshmem.
+rp=$(parent_of "$ivshmem")
+seed=$(boot_param p2p.fuzz_seed)
 [ -n "$seed" ] && FUZZ_SEED=$seed
 
-# tool NAME CMD...: run a test program; pass if it exits 0, keep its output.
-tool() {
-	n=$1; shift
-	if out=$(chroot /host "$@" 2>&1); then
-		pass "$n"
-	else
-		fail "$n" "$(echo "$out" | grep '^not ok' | head -n5 | tr '\n' ';')"
-	fi
-	echo "$out" | tee "$RES/$n.txt"
-}
-
 step load-p2ptest load_p2ptest
-for d in $ivshmem $edu; do
-	echo p2ptest >"/sys/bus/pci/devices/$d/driver_override"
-	echo "$d" >/sys/bus/pci/drivers/p2ptest/bind
-done
-step allowlist-q35 sh -c "echo 8086:29c0 >$AL"
+step bind-p2ptest bind_driver p2ptest "$ivshmem" "$edu"
+step allowlist-q35 trust_q35
 # Refused imports and explain queries log the engine's explanation.
 expect_log 'p2pdma: '
 
@@ -55,18 +39,18 @@ for f in failslab fail_page_alloc; do
 done
 echo N >/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem
 echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
-tool faults "$T/p2ptest_faults" "$ivshmem" 2 "$edu"
+kselftest faults p2ptest_faults "$ivshmem" 2 "$edu"
 
-tool fuzz "$T/p2ptest_fuzz" "$FUZZ_SEED" "$FUZZ_CALLS" "$ivshmem" 2 4194304 "$edu"
+kselftest fuzz p2ptest_fuzz "$FUZZ_SEED" "$FUZZ_CALLS" "$ivshmem" 2 4194304 "$edu"
 step allowlist-still-q35 grep -qx 8086:29c0 "$AL"
 
 # Races made deterministic: a thread parked in an ioctl on a userfaultfd
 # page while unbind, decode-off or UNIMPORT runs (tests/uapi/p2ptest_races.c).
-cases races "$T/p2ptest_races" "$ivshmem" 2 "$edu"
+kselftest races p2ptest_races "$ivshmem" 2 "$edu"
 
 # ACS flips on the provider's root port and an NVMe leaves and comes back
 # while the stress run is under way: the routing engine's cache must follow.
-acs=$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)
+acs=$(acs_ctl "$rp")
 # Each finished cycle is counted in $RES/churn: a stress run that saw no
 # ACS change and no hot-remove has proved nothing about them, so the stress
 # run goes on until that file exists (its UNTIL-FILE), however slowly the
@@ -74,17 +58,17 @@ acs=$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)
 (
 	n=0
 	while [ ! -e /tmp/stress-done ]; do
-		chroot /host setpci -s "$rp" ECAP_ACS+6.w=0000
+		acs_ctl "$rp" 0000
 		sleep 1
-		chroot /host setpci -s "$rp" ECAP_ACS+6.w="$acs"
-		echo 1 >"/sys/bus/pci/devices/$nvme/remove"
+		acs_ctl "$rp" "$acs"
+		pci_remove "$nvme"
 		sleep 1
-		echo 1 >/sys/bus/pci/rescan
+		pci_rescan
 		n=$((n + 1))
 		echo "$n" >"$RES/churn"
 	done
 ) >/dev/null 2>&1 &
-tool stress "$T/p2ptest_stress" "$ivshmem" 2 "$edu" "$STRESS_ROUNDS" "$P2P_RESULTS/churn"
+kselftest stress p2ptest_stress "$ivshmem" 2 "$edu" "$STRESS_ROUNDS" "$P2P_RESULTS/churn"
 touch /tmp/stress-done
 wait
 churn=$(cat "$RES/churn" 2>/dev/null || echo 0)
@@ -94,10 +78,10 @@ if [ "$churn" -ge 1 ]; then
 else
 	fail churn-during-stress "no ACS change or hot-remove completed while the stress run ran"
 fi
-check_eq acs-restored "$(chroot /host setpci -s "$rp" ECAP_ACS+6.w)" "$acs"
+check_eq acs-restored "$(acs_ctl "$rp")" "$acs"
 step nvme-back test -e "/sys/bus/pci/devices/$nvme"
-sh -c "echo >$AL"
+step allowlist-empty trust_none
 
 # Last, as it removes the module: a dma-buf alive after /dev/p2ptest is
 # closed keeps p2ptest loaded, its release never runs in unloaded code.
-cases unload "$T/p2ptest_races" --unload "$ivshmem" 2
+kselftest unload p2ptest_unload "$ivshmem" 2

@@ -6,14 +6,10 @@
 # a regression of 6.1's own path shows side by side. Its output goes to
 # /results/selftest.txt.
 tool=${P2P_ROOT#/host}/build/tools/dma_map_benchmark
-edu=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && edu=${d##*/}
-done
+edu=$(devs_of 0x1234:0x11e8)
 if [ -z "$edu" ]; then
 	fail selftest-bench "no edu device"
-elif ! echo dma_map_benchmark >"/sys/bus/pci/devices/$edu/driver_override" ||
-	! echo "$edu" >/sys/bus/pci/drivers/dma_map_benchmark/bind; then
+elif ! bind_driver dma_map_benchmark "$edu"; then
 	fail selftest-bench "cannot bind $edu to dma_map_benchmark"
 else
 	ok=1

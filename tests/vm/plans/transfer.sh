@@ -4,10 +4,6 @@
 # from a BAR and reads another back, every byte checked by p2ptest through
 # the dma-buf's mmap. Providers: ivshmem (whose backing file the host then
 # checks too) and an NVMe CMB (taken from the nvme driver with --bind).
-P=${P2P_ROOT#/host}/build/tools/p2ptest/p2ptest
-p2ptest() { chroot /host "$P" --numeric "$@"; }
-AL=/sys/module/p2pdma/parameters/host_bridge_allowlist
-
 ivshmem=$(devs_of 0x1af4:0x1110)
 edu=$(devs_of 0x1234:0x11e8)
 nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
@@ -15,16 +11,13 @@ nvme=$(devs_of 0x1b36:0x0010 | sed -n 2p)
 step load-p2ptest load_p2ptest
 # The refusal below needs q35's host bridge not allow-listed; a plan run
 # before this one in the lane may have trusted it.
-step allowlist-empty sh -c "echo >$AL"
+step allowlist-empty trust_none
 
 # Every documented errno of the uAPI, against ivshmem's 4 MiB BAR 2 (it has
 # no BAR 1), with edu as the client, both bound to p2ptest first.
-for d in $ivshmem $edu; do
-	echo p2ptest >"/sys/bus/pci/devices/$d/driver_override"
-	echo "$d" >/sys/bus/pci/drivers/p2ptest/bind
-done
-# One result per check (lib/p2ptest/contract.c's table for the export).
-cases uapi-errnos "${P2P_ROOT#/host}/build/tools/p2ptest_errno" "$ivshmem" 2 4194304 1 "$edu"
+step bind-p2ptest bind_driver p2ptest "$ivshmem" "$edu"
+# One test per check (lib/p2ptest/contract.c's table for the export).
+kselftest uapi-errnos p2ptest_errno "$ivshmem" 2 4194304 1 "$edu"
 # edu and ivshmem sit on different root ports of q35, whose host bridge is
 # not allow-listed: p2ptest says P2P is impossible here (77) and the
 # kernel's importer refuses the buffer with its explanation in the log.
@@ -32,7 +25,7 @@ expect_log 'p2pdma: '
 p2ptest run --provider "$ivshmem:2" --client "$edu" --size 8K --seed 0x5eed >/dev/null
 check_eq run-refused-exit "$?" 77
 
-step allowlist-q35 sh -c "echo 8086:29c0 >$AL"
+step allowlist-q35 trust_q35
 seed=0x51ab
 if out=$(p2ptest run --provider "$ivshmem:2" --client "$edu" --size 8K --seed $seed 2>&1); then
 	pass run-ivshmem

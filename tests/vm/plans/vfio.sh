@@ -6,20 +6,13 @@
 # own root port, and the first NVMe's controller memory buffer (QEMU puts
 # the CMB in BAR 2), behind the switch. edu sits on another root port:
 # q35's host bridge is allow-listed first.
-T=${P2P_ROOT#/host}/build/tools
 
 ivshmem=$(devs_of 0x1af4:0x1110)
 nvme=$(devs_of 0x1b36:0x0010 | head -n1)
 edu=$(devs_of 0x1234:0x11e8)
 
 # to_vfio NAME BDF: bind BDF to vfio-pci, away from its driver if it has one.
-to_vfio() {
-	step "bind-vfio-pci-$1" sh -c "
-		[ ! -e /sys/bus/pci/devices/$2/driver ] ||
-			echo $2 >/sys/bus/pci/devices/$2/driver/unbind
-		echo vfio-pci >/sys/bus/pci/devices/$2/driver_override
-		echo $2 >/sys/bus/pci/drivers/vfio-pci/bind"
-}
+to_vfio() { step "bind-vfio-pci-$1" bind_driver vfio-pci "$2"; }
 
 # The device file's close revoked the buffer for good and freed it with
 # its last user; vfio-pci lets the device go.
@@ -30,16 +23,15 @@ from_vfio() {
 }
 
 step load-p2ptest load_p2ptest
-echo p2ptest >"/sys/bus/pci/devices/$edu/driver_override"
-echo "$edu" >/sys/bus/pci/drivers/p2ptest/bind
-step allowlist-q35 sh -c "echo 8086:29c0 >/sys/module/p2pdma/parameters/host_bridge_allowlist"
+step bind-p2ptest bind_driver p2ptest "$edu"
+step allowlist-q35 trust_q35
 
 to_vfio ivshmem "$ivshmem"
-cases vfio "$T/vfio_dmabuf" "$ivshmem" 2 "$edu"
+kselftest vfio vfio_dmabuf "$ivshmem" 2 "$edu"
 from_vfio ivshmem "$ivshmem"
 
 to_vfio nvme "$nvme"
-cases vfio-nvme-cmb "$T/vfio_dmabuf" "$nvme" 2 "$edu"
+kselftest vfio-nvme-cmb vfio_dmabuf "$nvme" 2 "$edu"
 from_vfio nvme "$nvme"
 # The controller goes back to nvme and its namespace comes back.
 step nvme-rebound sh -c "echo $nvme >/sys/bus/pci/drivers/nvme/bind"
