@@ -14,7 +14,11 @@
  *    from dma_buf_phys_vec_to_sgt()); the engine logs why.
  *
  * The result is an array of DMA vectors, which dma_buf_phys_vec_to_sgt()
- * turns into a DMA-only scatterlist for importers that want one.
+ * turns into a DMA-only scatterlist for importers that want one. Buffers of
+ * other exporters are mapped through their own scatterlist instead
+ * (PCI_P2PDMA_MAP_NONE). Every strategy is undone by dma_buf_unmap_vecs(),
+ * which tells them apart by the route and, on the DMA API's route, by
+ * dma_use_iova() as mainline does; all of them merge vectors by add_vec().
  */
 #include <linux/dma-buf-mapping.h>
 #include <linux/dma-resv.h>
@@ -27,7 +31,11 @@
 /* The longest scatterlist entry made: a page-aligned length that fits. */
 #define SG_CHUNK	((size_t)(UINT_MAX & PAGE_MASK))
 
-/* Append [addr, addr + len) to @map's vectors, merging with the last. */
+/*
+ * Append [addr, addr + len) to @map's vectors, merging with the last when
+ * it ends where this one starts. A vector that ends at the top of the DMA
+ * address space is never extended: its end wraps to 0.
+ */
 static void add_vec(struct dma_buf_vec_map *map, dma_addr_t addr, size_t len)
 {
 	struct dma_vec *last = map->nr ? &map->vecs[map->nr - 1] : NULL;
@@ -56,11 +64,11 @@ static int map_iova(struct device *dev, const struct phys_vec *ranges,
 	ret = dma_iova_sync(dev, &map->state, 0, off);
 	if (ret)
 		goto undo;
-	map->iova = true;
 	add_vec(map, map->state.addr, map->size);
 	return 0;
 
 undo:
+	/* Also gives the range back: dma_use_iova() is false again. */
 	dma_iova_destroy(dev, &map->state, off, map->dir, DMA_ATTR_MMIO);
 	return ret;
 }
@@ -102,7 +110,7 @@ static int map_each(struct device *dev, const struct phys_vec *ranges,
  * @nr: how many
  * @size: their total length
  * @dir: direction of the DMA
- * @map: filled in; undo with dma_buf_phys_unmap_vecs()
+ * @map: filled in; undo with dma_buf_unmap_vecs()
  *
  * Return: 0; -EREMOTEIO when @dev may not reach @provider, -ENOMEM, or
  * the error of the DMA API. Nothing stays mapped on failure.
@@ -115,10 +123,10 @@ int dma_buf_phys_map_vecs(struct device *dev, struct p2pdma_provider *provider,
 	size_t i;
 	int ret;
 
+	memset(map, 0, sizeof(*map));
 	map->route = pci_p2pdma_map_type(provider, dev);
 	map->size = size;
 	map->dir = dir;
-	map->nr = 0;
 	if (map->route != PCI_P2PDMA_MAP_BUS_ADDR &&
 	    map->route != PCI_P2PDMA_MAP_THRU_HOST_BRIDGE)
 		return -EREMOTEIO;
@@ -146,20 +154,70 @@ int dma_buf_phys_map_vecs(struct device *dev, struct p2pdma_provider *provider,
 }
 
 /**
- * dma_buf_phys_unmap_vecs() - undo dma_buf_phys_map_vecs()
- * @dev: the device the ranges were mapped for
- * @map: the mapping
+ * dma_buf_sgt_map_vecs() - map an attachment through its exporter's scatterlist
+ * @attach: the attachment; the buffer's reservation lock is held
+ * @dir: direction of the DMA
+ * @map: filled in; undo with dma_buf_unmap_vecs()
+ *
+ * For exporters other than dma_buf_phys_export(): their DMA entries become
+ * vectors, contiguous runs merged; the route is %PCI_P2PDMA_MAP_NONE.
+ *
+ * Return: 0, -ENOMEM or the exporter's error. Nothing stays mapped on
+ * failure.
  */
-void dma_buf_phys_unmap_vecs(struct device *dev, struct dma_buf_vec_map *map)
+int dma_buf_sgt_map_vecs(struct dma_buf_attachment *attach, enum dma_data_direction dir,
+			 struct dma_buf_vec_map *map)
 {
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	int i;
+
+	memset(map, 0, sizeof(*map));
+	sgt = dma_buf_map_attachment(attach, dir);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	map->vecs = kmalloc_array(sgt->nents ? sgt->nents : 1, sizeof(*map->vecs), GFP_KERNEL);
+	if (!map->vecs) {
+		dma_buf_unmap_attachment(attach, sgt, dir);
+		return -ENOMEM;
+	}
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		add_vec(map, sg_dma_address(sg), sg_dma_len(sg));
+	map->route = PCI_P2PDMA_MAP_NONE;
+	map->sgt = sgt;
+	map->dir = dir;
+	return 0;
+}
+
+/**
+ * dma_buf_unmap_vecs() - undo dma_buf_phys_map_vecs() or dma_buf_sgt_map_vecs()
+ * @attach: the attachment the mapping was made for; the buffer's
+ *	reservation lock is held
+ * @map: the mapping, zeroed on return
+ */
+void dma_buf_unmap_vecs(struct dma_buf_attachment *attach, struct dma_buf_vec_map *map)
+{
+	struct device *dev = attach->dev;
 	size_t i;
 
-	if (map->iova)
-		dma_iova_destroy(dev, &map->state, map->size, map->dir, DMA_ATTR_MMIO);
-	for (i = 0; map->range_addr && i < map->nr_ranges; i++)
-		dma_unmap_phys(dev, map->range_addr[i], map->ranges[i].len, map->dir,
-			       DMA_ATTR_MMIO);
-	kfree(map->range_addr);
+	switch (map->route) {
+	case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
+		if (dma_use_iova(&map->state)) {
+			dma_iova_destroy(dev, &map->state, map->size, map->dir, DMA_ATTR_MMIO);
+			break;
+		}
+		for (i = 0; i < map->nr_ranges; i++)
+			dma_unmap_phys(dev, map->range_addr[i], map->ranges[i].len, map->dir,
+				       DMA_ATTR_MMIO);
+		kfree(map->range_addr);
+		break;
+	case PCI_P2PDMA_MAP_NONE:
+		dma_buf_unmap_attachment(attach, map->sgt, map->dir);
+		break;
+	default:
+		/* PCI_P2PDMA_MAP_BUS_ADDR: bus addresses, nothing was mapped. */
+		break;
+	}
 	kfree(map->vecs);
 	memset(map, 0, sizeof(*map));
 }
@@ -247,7 +305,7 @@ struct sg_table *dma_buf_phys_vec_to_sgt(struct dma_buf_attachment *attach,
 	return &ps->sgt;
 
 unmap:
-	dma_buf_phys_unmap_vecs(attach->dev, &ps->map);
+	dma_buf_unmap_vecs(attach, &ps->map);
 free:
 	kfree(ps);
 	return ERR_PTR(ret);
@@ -266,7 +324,7 @@ void dma_buf_free_sgt(struct dma_buf_attachment *attach, struct sg_table *sgt,
 	struct phys_sgt *ps = container_of(sgt, struct phys_sgt, sgt);
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	dma_buf_phys_unmap_vecs(attach->dev, &ps->map);
+	dma_buf_unmap_vecs(attach, &ps->map);
 	/* sg_free_table() walks the entries that were allocated. */
 	ps->sgt.orig_nents = ps->sgt.nents;
 	sg_free_table(&ps->sgt);

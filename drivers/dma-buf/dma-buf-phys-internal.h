@@ -9,6 +9,8 @@ int dma_buf_phys_map_vecs(struct device *dev, struct p2pdma_provider *provider,
 			  const struct phys_vec *ranges, size_t nr,
 			  size_t size, enum dma_data_direction dir,
 			  struct dma_buf_vec_map *map);
-void dma_buf_phys_unmap_vecs(struct device *dev, struct dma_buf_vec_map *map);
+int dma_buf_sgt_map_vecs(struct dma_buf_attachment *attach, enum dma_data_direction dir,
+			 struct dma_buf_vec_map *map);
+void dma_buf_unmap_vecs(struct dma_buf_attachment *attach, struct dma_buf_vec_map *map);
 
 #endif /* DMA_BUF_PHYS_INTERNAL_H */

@@ -18,9 +18,9 @@
  * then removes.
  *
  * dma_buf_map_attachment_vec() maps an attachment as an array of DMA
- * vectors: for a physical-range buffer along the P2PDMA route (see
- * dma-buf-mapping.c), for any other exporter from its scatterlist, DMA
- * entries merged where contiguous. Importers never see a scatterlist.
+ * vectors: for a physical-range buffer along the P2PDMA route, for any
+ * other exporter from its scatterlist, DMA entries merged where contiguous
+ * (both in dma-buf-mapping.c). Importers never see a scatterlist.
  *
  * Locking: every map and unmap happens under the buffer's reservation
  * lock; revoke takes it to flip the state and notify, then waits for the
@@ -53,7 +53,7 @@ struct phys_buf {
 };
 
 /* attach->priv: the mappings one importer holds. */
-struct phys_attach {
+struct phys_importer {
 	int mapped;			/* under the reservation lock */
 };
 
@@ -72,7 +72,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_is_phys, DMA_BUF);
 static int phys_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 {
 	struct phys_buf *pb = dmabuf->priv;
-	struct phys_attach *pa;
+	struct phys_importer *pi;
 
 	if (!attach->peer2peer || !attach->importer_ops ||
 	    !attach->importer_ops->move_notify)
@@ -83,9 +83,11 @@ static int phys_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach
 	 */
 	if (READ_ONCE(pb->revoked))
 		return -ENODEV;
-	pa = kzalloc(sizeof(*pa), GFP_KERNEL);
-	attach->priv = pa;
-	return pa ? 0 : -ENOMEM;
+	pi = kzalloc(sizeof(*pi), GFP_KERNEL);
+	if (!pi)
+		return -ENOMEM;
+	attach->priv = pi;
+	return 0;
 }
 
 static void mapped_sub(struct phys_buf *pb, int n)
@@ -100,11 +102,11 @@ static void mapped_sub(struct phys_buf *pb, int n)
  */
 static void phys_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 {
-	struct phys_attach *pa = attach->priv;
+	struct phys_importer *pi = attach->priv;
 
-	if (WARN_ON(pa->mapped))
-		mapped_sub(dmabuf->priv, pa->mapped);
-	kfree(pa);
+	if (WARN_ON(pi->mapped))
+		mapped_sub(dmabuf->priv, pi->mapped);
+	kfree(pi);
 }
 
 /* Revocable memory cannot be pinned. */
@@ -119,13 +121,13 @@ static void phys_unpin(struct dma_buf_attachment *attach)
 
 static void mapped_inc(struct phys_buf *pb, struct dma_buf_attachment *attach)
 {
-	((struct phys_attach *)attach->priv)->mapped++;
+	((struct phys_importer *)attach->priv)->mapped++;
 	atomic_inc(&pb->mapped);
 }
 
 static void mapped_dec(struct phys_buf *pb, struct dma_buf_attachment *attach)
 {
-	((struct phys_attach *)attach->priv)->mapped--;
+	((struct phys_importer *)attach->priv)->mapped--;
 	mapped_sub(pb, 1);
 }
 
@@ -278,8 +280,8 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 	pb->ranges = kmemdup(info->vecs, array_size(info->nr, sizeof(*info->vecs)),
 			     GFP_KERNEL);
 	if (!pb->ranges) {
-		kfree(pb);
-		return ERR_PTR(-ENOMEM);
+		dmabuf = ERR_PTR(-ENOMEM);
+		goto err_free_pb;
 	}
 	pb->provider = info->provider;
 	pb->nr = info->nr;
@@ -293,11 +295,8 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 	exp.flags = info->flags;
 	exp.priv = pb;
 	dmabuf = dma_buf_export(&exp);
-	if (IS_ERR(dmabuf)) {
-		kfree(pb->ranges);
-		kfree(pb);
-		return dmabuf;
-	}
+	if (IS_ERR(dmabuf))
+		goto err_free_ranges;
 	/*
 	 * 6.1 drops the dentry's inode before the release: a revoker that
 	 * finds the buffer listed while its release waits for the revoker's
@@ -308,6 +307,12 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 	/* Only now: a failed export must not call the caller's release. */
 	pb->release = info->release;
 	pb->priv = info->priv;
+	return dmabuf;
+
+err_free_ranges:
+	kfree(pb->ranges);
+err_free_pb:
+	kfree(pb);
 	return dmabuf;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_export, DMA_BUF);
@@ -341,12 +346,12 @@ int dma_buf_phys_revoke(struct dma_buf *dmabuf)
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	list_for_each_entry(attach, &dmabuf->attachments, node) {
-		struct phys_attach *pa = attach->priv;
+		struct phys_importer *pi = attach->priv;
 
-		if (pa->mapped)
+		if (pi->mapped)
 			dev_warn(attach->dev,
 				 "dma-buf %s revoked %us ago: this importer still holds %d mapping(s)\n",
-				 dmabuf->exp_name, REVOKE_TIMEOUT / HZ, pa->mapped);
+				 dmabuf->exp_name, REVOKE_TIMEOUT / HZ, pi->mapped);
 	}
 	dma_resv_unlock(dmabuf->resv);
 	return -ETIMEDOUT;
@@ -370,29 +375,6 @@ void dma_buf_phys_restore(struct dma_buf *dmabuf)
 	dma_resv_unlock(dmabuf->resv);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_phys_restore, DMA_BUF);
-
-/* Merge an exporter's scatterlist into DMA vectors. */
-static int sgt_to_vecs(struct sg_table *sgt, struct dma_buf_vec_map *map)
-{
-	struct scatterlist *sg;
-	int i;
-
-	map->vecs = kmalloc_array(sgt->nents ? sgt->nents : 1, sizeof(*map->vecs),
-				  GFP_KERNEL);
-	if (!map->vecs)
-		return -ENOMEM;
-	for_each_sgtable_dma_sg(sgt, sg, i) {
-		struct dma_vec *last = map->nr ? &map->vecs[map->nr - 1] : NULL;
-
-		if (last && last->addr + last->len == sg_dma_address(sg)) {
-			last->len += sg_dma_len(sg);
-			continue;
-		}
-		map->vecs[map->nr].addr = sg_dma_address(sg);
-		map->vecs[map->nr++].len = sg_dma_len(sg);
-	}
-	return 0;
-}
 
 /**
  * dma_buf_map_attachment_vec() - map an attachment as DMA vectors
@@ -418,35 +400,20 @@ int dma_buf_map_attachment_vec(struct dma_buf_attachment *attach,
 			       struct dma_buf_vec_map *map)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
-	struct sg_table *sgt;
+	struct phys_buf *pb;
 	int ret;
 
 	dma_resv_assert_held(dmabuf->resv);
-	memset(map, 0, sizeof(*map));
-	if (dma_buf_is_phys(dmabuf)) {
-		struct phys_buf *pb = dmabuf->priv;
-
-		if (pb->revoked)
-			return -ENODEV;
-		ret = dma_buf_phys_map_vecs(attach->dev, pb->provider, pb->ranges, pb->nr,
-					    pb->size, dir, map);
-		if (!ret)
-			mapped_inc(pb, attach);
-		return ret;
-	}
-
-	sgt = dma_buf_map_attachment(attach, dir);
-	if (IS_ERR(sgt))
-		return PTR_ERR(sgt);
-	ret = sgt_to_vecs(sgt, map);
-	if (ret) {
-		dma_buf_unmap_attachment(attach, sgt, dir);
-		return ret;
-	}
-	map->sgt = sgt;
-	map->dir = dir;
-	map->route = PCI_P2PDMA_MAP_NONE;
-	return 0;
+	if (!dma_buf_is_phys(dmabuf))
+		return dma_buf_sgt_map_vecs(attach, dir, map);
+	pb = dmabuf->priv;
+	if (pb->revoked)
+		return -ENODEV;
+	ret = dma_buf_phys_map_vecs(attach->dev, pb->provider, pb->ranges, pb->nr, pb->size,
+				    dir, map);
+	if (!ret)
+		mapped_inc(pb, attach);
+	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_map_attachment_vec, DMA_BUF);
 
@@ -461,13 +428,8 @@ void dma_buf_unmap_attachment_vec(struct dma_buf_attachment *attach,
 	struct dma_buf *dmabuf = attach->dmabuf;
 
 	dma_resv_assert_held(dmabuf->resv);
-	if (map->sgt) {
-		dma_buf_unmap_attachment(attach, map->sgt, map->dir);
-		kfree(map->vecs);
-		memset(map, 0, sizeof(*map));
-		return;
-	}
-	dma_buf_phys_unmap_vecs(attach->dev, map);
-	mapped_dec(dmabuf->priv, attach);
+	dma_buf_unmap_vecs(attach, map);
+	if (dma_buf_is_phys(dmabuf))
+		mapped_dec(dmabuf->priv, attach);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_unmap_attachment_vec, DMA_BUF);

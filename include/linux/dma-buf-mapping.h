@@ -36,22 +36,24 @@ struct dma_vec {
  * @nr: how many
  * @route: how they were mapped: %PCI_P2PDMA_MAP_BUS_ADDR (bus addresses),
  *	%PCI_P2PDMA_MAP_THRU_HOST_BRIDGE (the DMA API), or
- *	%PCI_P2PDMA_MAP_NONE (a scatterlist exporter's system memory)
- * @iova: true when @vecs is one IOVA range reserved for the whole buffer
+ *	%PCI_P2PDMA_MAP_NONE (the exporter's own scatterlist)
+ * @state: dma_use_iova(&map->state) is true when @vecs is one IOVA range
+ *	reserved for the whole buffer (%PCI_P2PDMA_MAP_THRU_HOST_BRIDGE only;
+ *	false there when each range was mapped with dma_map_phys())
  *
  * Filled by dma_buf_map_attachment_vec(); the rest is private to it.
+ * @route and @state alone say how to unmap.
  */
 struct dma_buf_vec_map {
 	struct dma_vec *vecs;
 	size_t nr;
 	enum pci_p2pdma_map_type route;
-	bool iova;
-	/* private: */
-	struct sg_table *sgt;
 	struct dma_iova_state state;
+	/* private: */
 	size_t size;
 	enum dma_data_direction dir;
-	dma_addr_t *range_addr;
+	struct sg_table *sgt;		/* %PCI_P2PDMA_MAP_NONE */
+	dma_addr_t *range_addr;		/* dma_map_phys() per range, unmerged */
 	const struct phys_vec *ranges;
 	size_t nr_ranges;
 };

@@ -131,8 +131,8 @@ static struct dma_buf *export_locked(struct export_rec *rec, u32 bar,
  */
 struct dma_buf *p2ptest_export(const struct p2ptest_export *arg)
 {
-	struct phys_vec *vecs = NULL;
 	struct p2ptest_range *ranges;
+	struct phys_vec *vecs;
 	struct export_rec *rec;
 	struct p2ptest_dev *pd;
 	struct dma_buf *dmabuf;
@@ -150,34 +150,39 @@ struct dma_buf *p2ptest_export(const struct p2ptest_export *arg)
 			     array_size(arg->nr_ranges, sizeof(*ranges)));
 	if (IS_ERR(ranges)) {
 		dmabuf = ERR_CAST(ranges);
-		goto put_dev;
+		goto err_put_dev;
 	}
-	dmabuf = ERR_PTR(-ENOMEM);
 	vecs = kcalloc(arg->nr_ranges, sizeof(*vecs), GFP_KERNEL);
-	if (!vecs)
-		goto free_ranges;
+	if (!vecs) {
+		dmabuf = ERR_PTR(-ENOMEM);
+		goto err_free_ranges;
+	}
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
-	if (!rec)
-		goto free_ranges;
+	if (!rec) {
+		dmabuf = ERR_PTR(-ENOMEM);
+		goto err_free_vecs;
+	}
 	rec->pd = pd;
 	mutex_init(&rec->hold_lock);
 
 	mutex_lock(&exports_lock);
 	dmabuf = export_locked(rec, arg->bar, ranges, arg->nr_ranges, vecs);
 	mutex_unlock(&exports_lock);
-	if (IS_ERR(dmabuf)) {
-		mutex_destroy(&rec->hold_lock);
-		kfree(rec);
-		goto free_ranges;
-	}
+	if (IS_ERR(dmabuf))
+		goto err_free_rec;
+	/* The buffer keeps its own copy of the ranges. */
 	kfree(vecs);
 	kfree(ranges);
-	return dmabuf;		/* its release puts @pd */
+	return dmabuf;		/* its release puts @pd and frees @rec */
 
-free_ranges:
+err_free_rec:
+	mutex_destroy(&rec->hold_lock);
+	kfree(rec);
+err_free_vecs:
 	kfree(vecs);
+err_free_ranges:
 	kfree(ranges);
-put_dev:
+err_put_dev:
 	p2ptest_dev_put(pd);
 	return dmabuf;
 }

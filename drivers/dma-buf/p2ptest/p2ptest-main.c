@@ -92,28 +92,55 @@ void p2ptest_drop_imports_of(struct p2ptest_dev *pd)
 	mutex_unlock(&imports_lock);
 }
 
+/* A client being unbound sets @gone before it drops its imports. */
+static bool client_gone(struct p2ptest_dev *pd)
+{
+	bool gone;
+
+	mutex_lock(&pd->dma_lock);
+	gone = pd->gone;
+	mutex_unlock(&pd->dma_lock);
+	return gone;
+}
+
 /*
  * Map @rec if its exporter moved or revoked it since; the reservation lock
- * is held. A client being unbound sets @gone before it drops its imports.
+ * is held.
  */
 static int import_map(struct import_rec *rec)
 {
-	bool gone;
 	int ret;
 
 	if (rec->mapped)
 		return 0;
-	mutex_lock(&rec->client->dma_lock);
-	gone = rec->client->gone;
-	mutex_unlock(&rec->client->dma_lock);
-	if (gone)
+	if (client_gone(rec->client))
 		return -ENODEV;
 	ret = dma_buf_map_attachment_vec(rec->attach, DMA_BIDIRECTIONAL, &rec->map);
 	rec->mapped = !ret;
 	return ret;
 }
 
-static void import_free(struct import_rec *rec)
+/*
+ * Attach @rec to its buffer and list it, under imports_lock: a removal of
+ * the client either sees this import and detaches it, or is seen here
+ * (@gone is set before the removal takes the lock). Static exporters map
+ * at attach, which must not happen for a device on its way out.
+ */
+static int import_attach(struct import_rec *rec)
+{
+	lockdep_assert_held(&imports_lock);
+	if (client_gone(rec->client))
+		return -ENODEV;
+	rec->attach = dma_buf_dynamic_attach(rec->dmabuf, &rec->client->pdev->dev,
+					     &import_ops, rec);
+	if (IS_ERR(rec->attach))
+		return PTR_ERR(rec->attach);
+	list_add(&rec->node, &imports);
+	return 0;
+}
+
+/* Undo import_attach(); detach only if the client's removal has not. */
+static void import_unlist(struct import_rec *rec)
 {
 	struct dma_buf_attachment *attach;
 
@@ -123,6 +150,11 @@ static void import_free(struct import_rec *rec)
 	mutex_unlock(&imports_lock);
 	if (attach)
 		import_detach(rec, attach);
+}
+
+static void import_free(struct import_rec *rec)
+{
+	import_unlist(rec);
 	dma_buf_put(rec->dmabuf);
 	p2ptest_dev_put(rec->client);
 	kfree(rec);
@@ -153,57 +185,45 @@ static int do_import(struct xarray *xa, struct p2ptest_import *arg)
 		return -ENOMEM;
 	rec->client = p2ptest_dev_get(&arg->client);
 	if (!rec->client) {
-		kfree(rec);
-		return -ENODEV;
+		ret = -ENODEV;
+		goto err_free;
 	}
 	rec->dmabuf = dma_buf_get(arg->dmabuf_fd);
 	if (IS_ERR(rec->dmabuf)) {
-		p2ptest_dev_put(rec->client);
-		kfree(rec);
-		return -EBADF;
+		ret = -EBADF;
+		goto err_put_client;
 	}
-	/*
-	 * Attached and listed under imports_lock, so a removal of the client
-	 * either sees this import and detaches it, or is seen here (@gone is
-	 * set before the removal takes the lock): static exporters map at
-	 * attach, which must not happen for a device on its way out.
-	 */
 	mutex_lock(&imports_lock);
-	mutex_lock(&rec->client->dma_lock);
-	ret = rec->client->gone ? -ENODEV : 0;
-	mutex_unlock(&rec->client->dma_lock);
-	if (!ret) {
-		rec->attach = dma_buf_dynamic_attach(rec->dmabuf, &rec->client->pdev->dev,
-						     &import_ops, rec);
-		ret = PTR_ERR_OR_ZERO(rec->attach);
-	}
-	if (!ret)
-		list_add(&rec->node, &imports);
+	ret = import_attach(rec);
 	mutex_unlock(&imports_lock);
-	if (ret) {
-		dma_buf_put(rec->dmabuf);
-		p2ptest_dev_put(rec->client);
-		kfree(rec);
-		return ret;
-	}
+	if (ret)
+		goto err_put_buf;
 
 	dma_resv_lock(rec->dmabuf->resv, NULL);
 	ret = import_map(rec);
 	dma_resv_unlock(rec->dmabuf->resv);
-	if (!ret) {
-		ret = xa_alloc(xa, &handle, rec, XA_LIMIT(1, MAX_IMPORTS), GFP_KERNEL);
-		if (ret == -EBUSY)
-			ret = -EMFILE;
-	}
-	if (ret) {
-		import_free(rec);
-		return ret;
-	}
+	if (ret)
+		goto err_detach;
+	ret = xa_alloc(xa, &handle, rec, XA_LIMIT(1, MAX_IMPORTS), GFP_KERNEL);
+	if (ret == -EBUSY)
+		ret = -EMFILE;
+	if (ret)
+		goto err_detach;
 	arg->handle = handle;
 	arg->route = route_uapi(rec->map.route);
 	arg->nr_vecs = rec->map.nr;
-	arg->iova = rec->map.iova;
+	arg->iova = dma_use_iova(&rec->map.state);
 	return 0;
+
+err_detach:
+	import_unlist(rec);
+err_put_buf:
+	dma_buf_put(rec->dmabuf);
+err_put_client:
+	p2ptest_dev_put(rec->client);
+err_free:
+	kfree(rec);
+	return ret;
 }
 
 /* The DMA address of [offset, offset + len), which must lie in one vector. */

@@ -30,11 +30,17 @@
 /* "vvvv:dddd," per ID, and room for blanks around them */
 #define ALLOWLIST_LEN	(ALLOWLIST_MAX * 16)
 
-static const struct {
+/*
+ * A host bridge, by its 00.0 or root port's IDs. @same_host_bridge_only:
+ * trusted only between its own root ports, not towards another host bridge.
+ */
+struct host_bridge_id {
 	u16 vendor;
 	u16 device;
 	bool same_host_bridge_only;
-} builtin[] = {
+};
+
+static const struct host_bridge_id builtin[] = {
 	/* Intel Xeon E5 / Core i7 */
 	{ PCI_VENDOR_ID_INTEL, 0x3c00, true },
 	{ PCI_VENDOR_ID_INTEL, 0x3c01, true },
@@ -50,15 +56,27 @@ static const struct {
 	{ PCI_VENDOR_ID_INTEL, 0x09a2, false },
 };
 
-struct host_bridge_id {
-	u16 vendor;
-	u16 device;
-};
-
 /* Read from the routing path, which may not sleep. */
 static DEFINE_SPINLOCK(added_lock);
 static struct host_bridge_id added[ALLOWLIST_MAX];
 static unsigned int nr_added;
+
+/* The entry of @ids that names @root's host bridge, or NULL. */
+static const struct host_bridge_id *find_id(const struct host_bridge_id *ids, unsigned int n,
+					    const struct pci_dev *root)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (root->vendor == ids[i].vendor && root->device == ids[i].device)
+			return &ids[i];
+	return NULL;
+}
+
+static bool id_allows(const struct host_bridge_id *id, bool same_host_bridge)
+{
+	return id && (same_host_bridge || !id->same_host_bridge_only);
+}
 
 /**
  * p2pdma_host_bridge_allowed() - is a host bridge known to forward P2P?
@@ -67,22 +85,20 @@ static unsigned int nr_added;
  */
 bool p2pdma_host_bridge_allowed(struct pci_dev *root, bool same_host_bridge)
 {
+	const struct host_bridge_id *id = find_id(builtin, ARRAY_SIZE(builtin), root);
 	unsigned long flags;
-	bool found = false;
-	unsigned int i;
+	bool allowed;
 
-	for (i = 0; i < ARRAY_SIZE(builtin); i++)
-		if (root->vendor == builtin[i].vendor && root->device == builtin[i].device)
-			return same_host_bridge || !builtin[i].same_host_bridge_only;
-
+	/* The built-in verdict stands: an added ID cannot widen it. */
+	if (id)
+		return id_allows(id, same_host_bridge);
 	spin_lock_irqsave(&added_lock, flags);
-	for (i = 0; i < nr_added && !found; i++)
-		found = root->vendor == added[i].vendor && root->device == added[i].device;
+	allowed = id_allows(find_id(added, nr_added, root), same_host_bridge);
 	spin_unlock_irqrestore(&added_lock, flags);
-	return found;
+	return allowed;
 }
 
-/* One "vvvv:dddd", exactly four hex digits each. */
+/* One "vvvv:dddd", exactly four hex digits each; trusted across host bridges. */
 static int parse_id(const char *s, struct host_bridge_id *id)
 {
 	char v[5], d[5];
@@ -95,6 +111,7 @@ static int parse_id(const char *s, struct host_bridge_id *id)
 	strscpy(d, s + 5, sizeof(d));
 	if (kstrtou16(v, 16, &id->vendor) || kstrtou16(d, 16, &id->device))
 		return -EINVAL;
+	id->same_host_bridge_only = false;
 	return 0;
 }
 

@@ -71,16 +71,8 @@ static void *entry_pack(u64 gen, int dist, enum pci_p2pdma_map_type map)
 			   (ENTRY_DIST_BITS + ENTRY_MAP_BITS) | dist << ENTRY_MAP_BITS | map);
 }
 
-/**
- * p2pdma_entry_unpack() - read a cache entry
- * @entry: what xa_load() returned
- * @gen: the generation to compare with, p2pdma_topology_gen()'s
- * @dist: set to the distance
- * @map: set to the map type
- *
- * Return: true if it was computed under generation @gen.
- */
-bool p2pdma_entry_unpack(void *entry, u64 gen, int *dist, enum pci_p2pdma_map_type *map)
+/* Read an entry; true if it was computed under generation @gen. */
+static bool entry_unpack(void *entry, u64 gen, int *dist, enum pci_p2pdma_map_type *map)
 {
 	unsigned long v = xa_to_value(entry);
 
@@ -111,14 +103,82 @@ void p2pdma_topology_changed(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(p2pdma_topology_changed);
 
-/**
- * p2pdma_client_key() - the cache key of a client
- * @client: the client
- */
-unsigned long p2pdma_client_key(struct pci_dev *client)
+/* A key of a provider's map_types: the client's domain, bus and devfn. */
+static unsigned long client_key(struct pci_dev *client)
 {
 	return ((unsigned long)pci_domain_nr(client->bus) << 16) |
 	       (client->bus->number << 8) | client->devfn;
+}
+
+/* The entry @provider holds for the client of @key, or NULL. */
+static void *entry_load(struct pci_dev *provider, unsigned long key)
+{
+	struct pci_p2pdma *p2pdma;
+	void *entry = NULL;
+
+	rcu_read_lock();
+	p2pdma = rcu_dereference(provider->p2pdma);
+	if (p2pdma)
+		entry = xa_load(&p2pdma->map_types, key);
+	rcu_read_unlock();
+	return entry;
+}
+
+/**
+ * p2pdma_cache_peek() - what the cache holds for a pair, without deciding
+ * @provider: the PCI device whose BAR is the target
+ * @client: the PCI device that does the DMA
+ * @map: set to the remembered map type, unless there is no entry
+ * @dist: set to the remembered distance, unless there is no entry
+ *
+ * Counts neither a hit nor a miss. Safe in atomic context.
+ *
+ * Return: whether there is an entry and whether it is current.
+ */
+enum p2pdma_cache_state p2pdma_cache_peek(struct pci_dev *provider, struct pci_dev *client,
+					  enum pci_p2pdma_map_type *map, int *dist)
+{
+	void *entry = entry_load(provider, client_key(client));
+
+	if (!entry)
+		return P2PDMA_CACHE_NONE;
+	return entry_unpack(entry, p2pdma_topology_gen(), dist, map) ?
+	       P2PDMA_CACHE_CURRENT : P2PDMA_CACHE_STALE;
+}
+
+/**
+ * p2pdma_cache_for_each() - call @fn for every entry of every provider
+ * @gen: the generation that makes an entry current: p2pdma_topology_gen(),
+ *	read once by the caller so that what it prints agrees with the walk
+ * @fn: called under rcu_read_lock(), so it may not sleep
+ * @data: for @fn
+ */
+void p2pdma_cache_for_each(u64 gen,
+			   void (*fn)(const struct p2pdma_cache_entry *e, void *data),
+			   void *data)
+{
+	struct p2pdma_cache_entry e;
+	struct pci_p2pdma *p2pdma;
+	struct pci_dev *pdev = NULL;
+	unsigned long key;
+	void *entry;
+
+	for_each_pci_dev(pdev) {
+		e.provider = pdev;
+		rcu_read_lock();
+		p2pdma = rcu_dereference(pdev->p2pdma);
+		if (p2pdma) {
+			xa_for_each(&p2pdma->map_types, key, entry) {
+				e.state = entry_unpack(entry, gen, &e.dist, &e.map) ?
+					  P2PDMA_CACHE_CURRENT : P2PDMA_CACHE_STALE;
+				e.domain = key >> 16;
+				e.bus = (key >> 8) & 0xff;
+				e.devfn = key & 0xff;
+				fn(&e, data);
+			}
+		}
+		rcu_read_unlock();
+	}
 }
 
 /* Log, rate-limited, why @client may not reach @provider. */
@@ -167,20 +227,15 @@ enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
 				      struct pci_dev *client, int *dist,
 				      bool verbose)
 {
-	unsigned long key = p2pdma_client_key(client);
+	unsigned long key = client_key(client);
 	u64 gen = p2pdma_topology_gen();
 	enum pci_p2pdma_map_type map;
 	struct pci_p2pdma *p2pdma;
 	unsigned long flags;
-	void *entry = NULL;
+	void *entry;
 
-	rcu_read_lock();
-	p2pdma = rcu_dereference(provider->p2pdma);
-	if (p2pdma)
-		entry = xa_load(&p2pdma->map_types, key);
-	rcu_read_unlock();
-
-	if (entry && p2pdma_entry_unpack(entry, gen, dist, &map)) {
+	entry = entry_load(provider, key);
+	if (entry && entry_unpack(entry, gen, dist, &map)) {
 		atomic_long_inc(&p2pdma_cache_hits);
 	} else {
 		atomic_long_inc(entry ? &p2pdma_cache_stale : &p2pdma_cache_misses);
@@ -209,7 +264,7 @@ EXPORT_SYMBOL_IF_KUNIT(p2pdma_route);
 /* Erase every provider's entry for @client, which is going away. */
 static void forget_client(struct pci_dev *client)
 {
-	unsigned long key = p2pdma_client_key(client);
+	unsigned long key = client_key(client);
 	struct pci_p2pdma *p2pdma;
 	struct pci_dev *pdev = NULL;
 

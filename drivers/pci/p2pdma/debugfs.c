@@ -57,21 +57,19 @@ static void explain_cache_line(struct pci_dev *provider, struct pci_dev *client,
 			       struct seq_buf *out)
 {
 	enum pci_p2pdma_map_type map;
-	struct pci_p2pdma *p2pdma;
-	void *entry = NULL;
 	int dist;
 
-	rcu_read_lock();
-	p2pdma = rcu_dereference(provider->p2pdma);
-	if (p2pdma)
-		entry = xa_load(&p2pdma->map_types, p2pdma_client_key(client));
-	rcu_read_unlock();
-	if (!entry)
+	switch (p2pdma_cache_peek(provider, client, &map, &dist)) {
+	case P2PDMA_CACHE_NONE:
 		seq_buf_puts(out, "cache_before none\n");
-	else if (!p2pdma_entry_unpack(entry, p2pdma_topology_gen(), &dist, &map))
+		break;
+	case P2PDMA_CACHE_STALE:
 		seq_buf_puts(out, "cache_before stale\n");
-	else
+		break;
+	case P2PDMA_CACHE_CURRENT:
 		seq_buf_printf(out, "cache_before %s %d\n", p2pdma_map_name(map), dist);
+		break;
+	}
 }
 
 /* The PCI device named @name, with a reference taken; NULL if none. */
@@ -149,36 +147,24 @@ static const struct file_operations explain_fops = {
 	.llseek = default_llseek,
 };
 
+/* "PROVIDER CLIENT VERDICT DISTANCE current|stale" */
+static void cache_show_entry(const struct p2pdma_cache_entry *e, void *m)
+{
+	seq_printf(m, "%s %04x:%02x:%02x.%u %s %d %s\n", pci_name(e->provider),
+		   e->domain, e->bus, PCI_SLOT(e->devfn), PCI_FUNC(e->devfn),
+		   p2pdma_map_name(e->map), e->dist,
+		   e->state == P2PDMA_CACHE_CURRENT ? "current" : "stale");
+}
+
 static int cache_show(struct seq_file *m, void *v)
 {
 	u64 gen = p2pdma_topology_gen();
-	enum pci_p2pdma_map_type map;
-	bool fresh;
-	struct pci_p2pdma *p2pdma;
-	struct pci_dev *pdev = NULL;
-	unsigned long key;
-	void *entry;
-	int dist;
 
 	seq_printf(m, "generation %llu hits %ld misses %ld stale %ld\n", gen,
 		   atomic_long_read(&p2pdma_cache_hits),
 		   atomic_long_read(&p2pdma_cache_misses),
 		   atomic_long_read(&p2pdma_cache_stale));
-	for_each_pci_dev(pdev) {
-		rcu_read_lock();
-		p2pdma = rcu_dereference(pdev->p2pdma);
-		if (p2pdma) {
-			xa_for_each(&p2pdma->map_types, key, entry) {
-				fresh = p2pdma_entry_unpack(entry, gen, &dist, &map);
-				seq_printf(m, "%s %04lx:%02lx:%02lx.%lu %s %d %s\n",
-					   pci_name(pdev), key >> 16, (key >> 8) & 0xff,
-					   PCI_SLOT(key & 0xff), PCI_FUNC(key & 0xff),
-					   p2pdma_map_name(map), dist,
-					   fresh ? "current" : "stale");
-			}
-		}
-		rcu_read_unlock();
-	}
+	p2pdma_cache_for_each(gen, cache_show_entry, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(cache);

@@ -16,8 +16,8 @@
  * @pool: allocator of the p2pmem added with pci_p2pdma_add_resource(),
  *	NULL until the first resource is added
  * @p2pmem_published: whether pci_p2pmem_find() may hand out @pool
- * @map_types: routing verdicts for clients of this provider device, keyed
- *	by p2pdma_client_key(); see cache.c for what an entry holds
+ * @map_types: routing verdicts for clients of this provider device; only
+ *	cache.c knows the layout of its keys and entries
  * @mem: one provider per memory BAR (owner NULL for other BARs)
  */
 struct pci_p2pdma {
@@ -47,8 +47,42 @@ enum pci_p2pdma_map_type p2pdma_route(struct pci_dev *provider,
 				      bool verbose);
 void p2pdma_topology_changed(void);
 u64 p2pdma_topology_gen(void);
-unsigned long p2pdma_client_key(struct pci_dev *client);
-bool p2pdma_entry_unpack(void *entry, u64 gen, int *dist, enum pci_p2pdma_map_type *map);
+
+/* What the cache holds for a pair. */
+enum p2pdma_cache_state {
+	P2PDMA_CACHE_NONE,
+	P2PDMA_CACHE_STALE,	/* decided under an older generation */
+	P2PDMA_CACHE_CURRENT,
+};
+
+/**
+ * struct p2pdma_cache_entry - one remembered verdict
+ * @provider: the provider device
+ * @domain: the client's PCI domain
+ * @bus: the client's bus number
+ * @devfn: the client's device and function
+ * @map: the verdict
+ * @dist: its distance
+ * @state: %P2PDMA_CACHE_CURRENT or %P2PDMA_CACHE_STALE
+ *
+ * The client is named by its address, not by a device: the cache holds no
+ * reference on it (a client's entries are erased when it goes away).
+ */
+struct p2pdma_cache_entry {
+	struct pci_dev *provider;
+	unsigned int domain;
+	unsigned int bus;
+	unsigned int devfn;
+	enum pci_p2pdma_map_type map;
+	int dist;
+	enum p2pdma_cache_state state;
+};
+
+enum p2pdma_cache_state p2pdma_cache_peek(struct pci_dev *provider, struct pci_dev *client,
+					  enum pci_p2pdma_map_type *map, int *dist);
+void p2pdma_cache_for_each(u64 gen,
+			   void (*fn)(const struct p2pdma_cache_entry *e, void *data),
+			   void *data);
 
 /* mmap.c: p2pmem for user space (p2pmem/allocate) */
 extern struct bin_attribute p2pmem_alloc_attr;
