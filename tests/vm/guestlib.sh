@@ -140,10 +140,12 @@ kunit() {
 	rmmod "${m%.ko}" 2>/dev/null
 }
 
-# fio_run NAME MEM JOBS: run JOBS ("NAME ENGINE BS QD RW" lines) one after
-# another in one fio (fio starts slowly under TCG: its libraries come over
-# 9p), on FIO_SIZE bytes of FIO_FILE from FIO_OFFSET, their buffers from MEM,
-# every block verified read back (crc32c). Leaves fio's terse lines in
+# fio_run NAME MEM JOBS: run JOBS ("NAME ENGINE BS QD RW [OPTION=VALUE...]"
+# lines) one after another in one fio (fio takes 20 to 30 s to start under
+# TCG: a plan starts it as seldom as it can), on FIO_SIZE bytes of FIO_FILE
+# from FIO_OFFSET, their buffers from MEM, every block verified read back
+# (crc32c). A job's own OPTION=VALUE words (fio job options: filename,
+# offset, size, mem, ...) override those. Leaves fio's terse lines in
 # $RES/fio-NAME.out; returns fio's status.
 fio_run() {
 	f=$RES/fio-$1.fio
@@ -151,8 +153,11 @@ fio_run() {
 		printf '[global]\nfilename=%s\ndirect=1\noffset=%s\nsize=%s\nmem=%s\n' \
 			"$FIO_FILE" "$FIO_OFFSET" "$FIO_SIZE" "$2"
 		printf 'verify=crc32c\ndo_verify=1\nverify_fatal=1\nverify_state_save=0\nstonewall\n'
-		echo "$3" | while read -r name engine bs qd rw; do
+		echo "$3" | while read -r name engine bs qd rw opts; do
 			printf '[%s]\nioengine=%s\nbs=%s\niodepth=%s\nrw=%s\n' "$name" "$engine" "$bs" "$qd" "$rw"
+			for o in $opts; do
+				echo "$o"
+			done
 		done
 	} >"$f"
 	chroot /host fio --output-format=terse --terse-version=3 "$P2P_RESULTS/fio-$1.fio" \
@@ -164,8 +169,11 @@ terse() { awk -F';' -v j="$2" '$1 == 3 && $3 == j { print $5, $48, $7 }' "$RES/f
 
 # scatter_pages MIB: leave the free pages interleaved, so that what is
 # allocated next (fio's buffers) is not physically contiguous, as on a
-# machine that has run for a while: a process faults in MIB MiB, gives every
-# other page back and stays, holding the rest, until scatter_end. Waits for
+# machine that has run for a while: a process maps MIB MiB, gives every
+# other page back and stays, holding the rest, until scatter_end. The pages
+# come in with the mapping (MAP_POPULATE), not one fault each: under TCG a
+# fault of the debug kernel costs about a millisecond, and faulting 192 MiB
+# page by page took 80 to 115 s of every lane that runs fio. Waits for
 # that process to say so, or to end (a failure: its output says why). What
 # starts next (fio, its libraries' page cache) takes interleaved pages too
 # before it maps its buffers: MIB must leave enough for both. Records
@@ -174,9 +182,7 @@ scatter_pages() {
 	chroot /host python3 -c '
 import mmap, sys, time
 n = int(sys.argv[1]) << 20
-m = mmap.mmap(-1, n)
-for i in range(0, n, 4096):
-    m[i] = 1
+m = mmap.mmap(-1, n, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)
 for i in range(0, n, 8192):
     m.madvise(mmap.MADV_DONTNEED, i, 4096)
 print("ready", flush=True)

@@ -71,12 +71,13 @@ for mode in prp:0 sgl:1; do
 	read -r iter0 sg0 <<-EOF
 	$(blk_dma_counts)
 	EOF
-	fio_run "$name" mmap "$JOBS"
-	fio_check "$name" "$JOBS"
+	jobs=$JOBS
 	if [ "$name" = prp ]; then
-		(FIO_FILE=$pi FIO_OFFSET=0 FIO_SIZE=1M && fio_run "$name-pi" mmap "$PI_JOBS")
-		fio_check "$name-pi" "$PI_JOBS"
+		jobs="$JOBS
+$(echo "$PI_JOBS" | sed "s|^|pi-|; s|\$| filename=$pi offset=0 size=1M|")"
 	fi
+	fio_run "$name" mmap "$jobs"
+	fio_check "$name" "$jobs"
 	check_dma_iter "dma-iter-$name" "$iter0" "$sg0"
 done
 echo "$default" >"$SGL"

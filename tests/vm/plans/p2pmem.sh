@@ -38,21 +38,21 @@ io_uring-32k-qd16 io_uring 32k 16 randwrite
 io_uring-128k-qd2 io_uring 128k 2 write"
 
 # fio_matrix: every job through p2pmem must pass with every byte verified;
-# the same jobs through system memory give the ratios.
+# the same jobs through system memory, in the same fio, give the ratios.
 fio_matrix() {
 	read -r iter0 sg0 <<-EOF
 	$(blk_dma_counts)
 	EOF
-	fio_run p2pmem "mmapshared:$alloc" "$JOBS"
+	fio_run p2pmem "mmapshared:$alloc" "$JOBS
+$(echo "$JOBS" | sed 's/^/sysmem-/; s/$/ mem=malloc/')"
 	# nvme-pci maps the peer memory with the block layer's DMA iterator
 	check_dma_iter dma-iter-p2pmem "$iter0" "$sg0"
-	fio_run sysmem malloc "$JOBS"
 	echo "$JOBS" | while read -r name _; do
 		read -r err wbw rbw <<-EOF
 		$(terse p2pmem "$name")
 		EOF
 		read -r _ swbw srbw <<-EOF
-		$(terse sysmem "$name")
+		$(terse p2pmem "sysmem-$name")
 		EOF
 		if [ "$err" = 0 ]; then
 			pass "fio-$name"
