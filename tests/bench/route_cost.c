@@ -66,24 +66,24 @@ int route_cost_report(struct seq_buf *s, unsigned int rounds)
 {
 	unsigned int n, total, r, i, k, j;
 	u64 med[R_NR], p99[R_NR], lo[R_NR], hi[R_NR];
-	struct pci_dev *provider, *client;
+	struct pci_dev *nvme[2] = {}, *provider, *client;
 	u64 *samples, *v;
-	int how, dist;
+	int how, dist, found;
 
 	if (!rounds)
 		return -EINVAL;
 	n = DIV_ROUND_UP(SAMPLES, rounds);
 	total = n * rounds;
-	provider = pci_get_device(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, NULL);
-	client = provider ? pci_get_device(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE,
-					   pci_dev_get(provider)) : NULL;
+	found = qemu_devs_get(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, nvme, 2);
 	samples = kmalloc_array(array_size(R_NR, total), sizeof(*samples), GFP_KERNEL);
-	if (!client || !samples) {
-		pci_dev_put(provider);
-		pci_dev_put(client);
+	if (found < 2 || !samples) {
+		pci_dev_put(nvme[0]);
+		pci_dev_put(nvme[1]);
 		kfree(samples);
-		return client ? -ENOMEM : -ENODEV;
+		return found < 2 ? -ENODEV : -ENOMEM;
 	}
+	provider = nvme[0];
+	client = nvme[1];
 
 	for (r = 0; r < rounds; r++) {
 		for (how = 0; how < R_NR; how++)

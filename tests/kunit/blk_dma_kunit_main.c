@@ -24,10 +24,6 @@
 #include "qemu_devs.h"
 #include "p2p_kunit.h"
 
-static char *iommu = "off";
-module_param(iommu, charp, 0444);
-MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or pt");
-
 #define NPAGES		16	/* one order-4 block: 64 KiB, 64 KiB aligned */
 #define MAX_SEGS	16
 #define MAX_BIOS	4
@@ -88,7 +84,7 @@ static int rq_init(struct kunit *test)
 	env->q.limits.max_segment_size = UINT_MAX;
 	env->q.limits.virt_boundary_mask = SZ_4K - 1;
 
-	if (!strcmp(iommu, "strict") || !strcmp(iommu, "lazy")) {
+	if (p2p_iommu_translates()) {
 		env->domain = iommu_get_domain_for_dev(env->dev);
 		KUNIT_ASSERT_NOT_NULL(test, env->domain);
 		KUNIT_ASSERT_EQ(test, iommu_spy_start(&env->spy, env->domain, 0, ULONG_MAX), 0);
@@ -105,7 +101,7 @@ static void rq_exit(struct kunit *test)
 		iommu_spy_stop(&env->spy);
 	if (env->block)
 		__free_pages(env->block, ilog2(NPAGES));
-	dma_set_mask_and_coherent(env->dev, DMA_BIT_MASK(32));
+	dma_set_mask_and_coherent(&env->edu->dev, DMA_BIT_MASK(32));
 	pci_dev_put(env->edu);
 }
 
@@ -458,88 +454,97 @@ static void special_payload_is_the_data(struct kunit *test)
 	unmap_rq(test, &m.state, m.iter.p2pdma.map, m.r, m.n);
 }
 
+/* The device p2p_follows_the_engine() maps peer memory for. */
+struct peer_client {
+	const char *desc;
+	bool edu;		/* edu, or the NVMe controller that is not the provider */
+};
+
+static const struct peer_client peer_clients[] = {
+	{ "edu", true },
+	{ "the other NVMe controller", false },
+};
+
+static void peer_client_desc(const struct peer_client *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(peer_client, peer_clients, peer_client_desc);
+
 /*
- * Peer memory, from a CMB, mapped for edu and for the other NVMe
- * controller: the request's kind and its addresses follow the routing
- * engine's verdict for the pair; a refused pair maps nothing and fails the
- * request with BLK_STS_TARGET.
+ * Peer memory, from a CMB, mapped for a client: the request's kind and its
+ * addresses follow the routing engine's verdict for the pair; a refused
+ * pair maps nothing and fails the request with BLK_STS_TARGET.
  */
 static void p2p_follows_the_engine(struct kunit *test)
 {
+	const struct peer_client *c = test->param_value;
 	struct rq_env *env = test->priv;
-	struct pci_dev *nvme = NULL, *provider = NULL, *client = NULL;
-	struct device *clients[2];
-	int c;
+	struct pci_dev *nvme = NULL, *provider = NULL, *other = NULL;
+	enum pci_p2pdma_map_type want;
+	struct dma_iova_state state;
+	struct blk_dma_iter iter;
+	struct step_range r[MAX_RANGES];
+	phys_addr_t phys;
+	void *mem;
+	int n;
 
 	while ((nvme = pci_get_device(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, nvme))) {
 		if (!provider && pci_has_p2pmem(nvme))
 			provider = pci_dev_get(nvme);
-		else if (!client)
-			client = pci_dev_get(nvme);
+		else if (!other)
+			other = pci_dev_get(nvme);
 	}
-	if (!provider) {
-		pci_dev_put(client);
-		kunit_skip(test, "no NVMe controller with p2pmem");
+	if (!provider || (!c->edu && !other)) {
+		pci_dev_put(provider);
+		pci_dev_put(other);
+		kunit_skip(test, provider ? "no second NVMe controller" :
+			   "no NVMe controller with p2pmem");
 	}
-	clients[0] = env->dev;
-	clients[1] = client ? &client->dev : NULL;
+	/* map_rq() and unmap_rq() map for env->dev; rq_exit() resets edu's mask */
+	if (!c->edu)
+		env->dev = &other->dev;
 
-	for (c = 0; c < ARRAY_SIZE(clients) && clients[c]; c++) {
-		bool on_edu = clients[c] == &env->edu->dev;
-		enum pci_p2pdma_map_type want;
-		struct dma_iova_state state;
-		struct blk_dma_iter iter;
-		struct step_range r[MAX_RANGES];
-		phys_addr_t phys;
-		void *mem;
-		int n;
+	mem = pci_alloc_p2pmem(provider, SZ_8K);
+	KUNIT_ASSERT_NOT_NULL(test, mem);
+	env->pages[14] = virt_to_page(mem);
+	env->pages[15] = virt_to_page(mem + SZ_4K);
+	phys = page_to_phys(env->pages[14]);
+	want = pci_p2pdma_map_type(to_p2p_pgmap(env->pages[14]->pgmap)->mem, env->dev);
+	if (env->spying)
+		iommu_spy_reset(&env->spy);
 
-		mem = pci_alloc_p2pmem(provider, SZ_8K);
-		KUNIT_ASSERT_NOT_NULL(test, mem);
-		env->pages[14] = virt_to_page(mem);
-		env->pages[15] = virt_to_page(mem + SZ_4K);
-		phys = page_to_phys(env->pages[14]);
-		want = pci_p2pdma_map_type(to_p2p_pgmap(env->pages[14]->pgmap)->mem,
-					   clients[c]);
-		if (env->spying)
-			iommu_spy_reset(&env->spy);
-
-		/* map_rq() and unmap_rq() map for env->dev */
-		env->dev = clients[c];
-		build_rq(test, (const struct seg[]) { { 14, 0, SZ_4K }, { 15, 0, SZ_4K } }, 2, 1);
-		n = map_rq(test, &state, &iter, r);
-		KUNIT_EXPECT_EQ_MSG(test, iter.p2pdma.map, want, "client %s", dev_name(env->dev));
-		switch (want) {
-		case PCI_P2PDMA_MAP_NOT_SUPPORTED:
-			KUNIT_EXPECT_EQ(test, n, 0);
-			KUNIT_EXPECT_EQ(test, iter.status, BLK_STS_TARGET);
-			break;
-		case PCI_P2PDMA_MAP_BUS_ADDR:
-			KUNIT_EXPECT_EQ(test, n, 1);
-			KUNIT_EXPECT_EQ(test, r[0].addr,
-					pci_p2pdma_bus_addr_map(iter.p2pdma.mem, phys));
-			KUNIT_EXPECT_EQ(test, r[0].len, (u32)SZ_8K);
-			break;
-		case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
-			KUNIT_EXPECT_GE(test, n, 1);
-			if (on_edu && translated(env)) {
-				KUNIT_EXPECT_EQ(test, dev_phys(env, r[0].addr), phys);
-				KUNIT_EXPECT_TRUE(test, atomic_read(&env->spy.prot_and) &
-						  IOMMU_MMIO);
-			} else if (on_edu) {
-				KUNIT_EXPECT_EQ(test, r[0].addr, (dma_addr_t)phys);
-			}
-			break;
-		default:
-			KUNIT_FAIL(test, "unexpected verdict %d", want);
+	build_rq(test, (const struct seg[]) { { 14, 0, SZ_4K }, { 15, 0, SZ_4K } }, 2, 1);
+	n = map_rq(test, &state, &iter, r);
+	KUNIT_EXPECT_EQ_MSG(test, iter.p2pdma.map, want, "client %s", dev_name(env->dev));
+	switch (want) {
+	case PCI_P2PDMA_MAP_NOT_SUPPORTED:
+		KUNIT_EXPECT_EQ(test, n, 0);
+		KUNIT_EXPECT_EQ(test, iter.status, BLK_STS_TARGET);
+		break;
+	case PCI_P2PDMA_MAP_BUS_ADDR:
+		KUNIT_EXPECT_EQ(test, n, 1);
+		KUNIT_EXPECT_EQ(test, r[0].addr, pci_p2pdma_bus_addr_map(iter.p2pdma.mem, phys));
+		KUNIT_EXPECT_EQ(test, r[0].len, (u32)SZ_8K);
+		break;
+	case PCI_P2PDMA_MAP_THRU_HOST_BRIDGE:
+		KUNIT_EXPECT_GE(test, n, 1);
+		if (c->edu && translated(env)) {
+			KUNIT_EXPECT_EQ(test, dev_phys(env, r[0].addr), phys);
+			KUNIT_EXPECT_TRUE(test, atomic_read(&env->spy.prot_and) & IOMMU_MMIO);
+		} else if (c->edu) {
+			KUNIT_EXPECT_EQ(test, r[0].addr, (dma_addr_t)phys);
 		}
-		unmap_rq(test, &state, iter.p2pdma.map, r, n);
-		env->dev = &env->edu->dev;
-		pci_free_p2pmem(provider, mem, SZ_8K);
-		if (env->spying)
-			KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+		break;
+	default:
+		KUNIT_FAIL(test, "unexpected verdict %d", want);
 	}
-	pci_dev_put(client);
+	unmap_rq(test, &state, iter.p2pdma.map, r, n);
+	pci_free_p2pmem(provider, mem, SZ_8K);
+	if (env->spying)
+		KUNIT_EXPECT_EQ(test, iova_held(env), 0L);
+	pci_dev_put(other);
 	pci_dev_put(provider);
 }
 
@@ -598,7 +603,7 @@ static void iova_exhaustion_fails_half_way(struct kunit *test)
 	int i, n = 0;
 
 	if (!translated(env))
-		kunit_skip(test, "needs a translating IOMMU (booted with %s)", iommu);
+		kunit_skip(test, "needs a translating IOMMU (booted with %s)", p2p_iommu_mode());
 	for (i = 0; i < 4; i++) {
 		/* the first half of 512 KiB blocks: never contiguous */
 		blocks[i] = alloc_pages(GFP_KERNEL, get_order(SZ_512K));
@@ -636,7 +641,7 @@ static struct kunit_case blk_dma_cases[] = {
 	KUNIT_CASE(no_virt_boundary_maps_each_range),
 	KUNIT_CASE(no_data_maps_nothing),
 	KUNIT_CASE(special_payload_is_the_data),
-	KUNIT_CASE(p2p_follows_the_engine),
+	KUNIT_CASE_PARAM(p2p_follows_the_engine, peer_client_gen_params),
 	KUNIT_CASE(bio_keeps_one_kind),
 	KUNIT_CASE(iova_exhaustion_fails_half_way),
 	{}

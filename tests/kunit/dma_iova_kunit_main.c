@@ -22,10 +22,6 @@
 #include "qemu_devs.h"
 #include "p2p_kunit.h"
 
-static char *iommu = "off";
-module_param(iommu, charp, 0444);
-MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or pt");
-
 #define NPAGES	16
 
 struct iova_env {
@@ -65,7 +61,7 @@ static int iova_init(struct kunit *test)
 		env->pages[i] = alloc_page(GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, env->pages[i]);
 	}
-	if (!strcmp(iommu, "strict") || !strcmp(iommu, "lazy")) {
+	if (p2p_iommu_translates()) {
 		env->domain = iommu_get_domain_for_dev(env->dev);
 		KUNIT_ASSERT_NOT_NULL(test, env->domain);
 		KUNIT_ASSERT_EQ(test, iommu_spy_start(&env->spy, env->domain, 0, ULONG_MAX), 0);
@@ -94,7 +90,7 @@ static void require_translation(struct kunit *test)
 	struct iova_env *env = test->priv;
 
 	if (!env->domain)
-		kunit_skip(test, "needs a translating IOMMU (booted with %s)", iommu);
+		kunit_skip(test, "needs a translating IOMMU (booted with %s)", p2p_iommu_mode());
 }
 
 /* Reserve NPAGES pages of IOVA and link every page of env->pages. */

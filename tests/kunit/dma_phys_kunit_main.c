@@ -20,21 +20,12 @@
 #include "qemu_devs.h"
 #include "p2p_kunit.h"
 
-static char *iommu = "off";
-module_param(iommu, charp, 0444);
-MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or pt");
-
 struct phys_env {
 	struct pci_dev *edu;
 	struct iommu_domain *domain;	/* NULL unless translated */
 	phys_addr_t cmb;		/* start of the NVMe CMB BAR */
 	resource_size_t cmb_len;
 };
-
-static bool translated(void)
-{
-	return !strcmp(iommu, "strict") || !strcmp(iommu, "lazy");
-}
 
 static int phys_init(struct kunit *test)
 {
@@ -48,7 +39,7 @@ static int phys_init(struct kunit *test)
 			    "no QEMU NVMe controller with a CMB");
 	KUNIT_ASSERT_GE(test, env->cmb_len, (resource_size_t)SZ_1M);
 	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(&env->edu->dev, DMA_BIT_MASK(64)), 0);
-	if (translated()) {
+	if (p2p_iommu_translates()) {
 		env->domain = iommu_get_domain_for_dev(&env->edu->dev);
 		KUNIT_ASSERT_NOT_NULL(test, env->domain);
 	}

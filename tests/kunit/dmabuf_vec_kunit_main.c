@@ -24,9 +24,6 @@
 
 MODULE_IMPORT_NS(DMA_BUF);
 
-static char *iommu = "off";
-module_param(iommu, charp, 0444);
-MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or pt");
 static bool allowlisted;
 module_param(allowlisted, bool, 0444);
 MODULE_PARM_DESC(allowlisted, "whether the plan allow-listed q35's host bridge");
@@ -88,15 +85,12 @@ static int cmb_bar(struct pci_dev *pdev)
 static int env_init(struct kunit *test)
 {
 	struct env *e = kunit_kzalloc(test, sizeof(*e), GFP_KERNEL);
-	struct pci_dev *pdev = NULL;
-	int n = 0, bar;
+	int bar;
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	test->priv = e;
-	while ((pdev = pci_get_device(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, pdev)) && n < 2)
-		e->nvme[n++] = pci_dev_get(pdev);
-	pci_dev_put(pdev);
-	KUNIT_ASSERT_EQ_MSG(test, n, 2, "two QEMU NVMe controllers needed");
+	KUNIT_ASSERT_GE_MSG(test, qemu_devs_get(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, e->nvme, 2),
+			    2, "two QEMU NVMe controllers needed");
 	e->edu = qemu_edu_get();
 	KUNIT_ASSERT_NOT_NULL(test, e->edu);
 	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(&e->edu->dev, DMA_BIT_MASK(64)), 0);
@@ -106,7 +100,7 @@ static int env_init(struct kunit *test)
 	e->provider = pcim_p2pdma_provider(e->nvme[0], bar);
 	KUNIT_ASSERT_NOT_NULL(test, e->provider);
 	e->cmb = pci_resource_start(e->nvme[0], bar);
-	e->translated = !strcmp(iommu, "strict") || !strcmp(iommu, "lazy");
+	e->translated = p2p_iommu_translates();
 
 	device_initialize(&e->plain);
 	e->plain.release = plain_release;
@@ -187,7 +181,7 @@ static void bus_addr_route_merges_adjacent_ranges(struct kunit *test)
 	importer_attach(test, dmabuf, &e->nvme[1]->dev, &imp);
 	KUNIT_ASSERT_EQ(test, importer_map(&imp), 0);
 	KUNIT_EXPECT_EQ(test, imp.map.route, PCI_P2PDMA_MAP_BUS_ADDR);
-	KUNIT_EXPECT_FALSE(test, imp.map.iova);
+	KUNIT_EXPECT_FALSE(test, dma_use_iova(&imp.map.state));
 	KUNIT_ASSERT_EQ(test, imp.map.nr, (size_t)2);
 	KUNIT_EXPECT_EQ(test, imp.map.vecs[0].addr,
 			pci_p2pdma_bus_addr_map(e->provider, e->cmb));
@@ -222,7 +216,7 @@ static void host_bridge_route(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, imp.map.route, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
 	if (e->translated) {
 		/* One IOVA range for the whole buffer. */
-		KUNIT_EXPECT_TRUE(test, imp.map.iova);
+		KUNIT_EXPECT_TRUE(test, dma_use_iova(&imp.map.state));
 		KUNIT_ASSERT_EQ(test, imp.map.nr, (size_t)1);
 		KUNIT_EXPECT_EQ(test, imp.map.vecs[0].len, (size_t)SZ_256K);
 		domain = iommu_get_domain_for_dev(&e->edu->dev);
@@ -232,7 +226,7 @@ static void host_bridge_route(struct kunit *test)
 					e->cmb + three[i][0]);
 	} else {
 		/* dma_map_phys() per range: physical addresses, adjacent merged. */
-		KUNIT_EXPECT_FALSE(test, imp.map.iova);
+		KUNIT_EXPECT_FALSE(test, dma_use_iova(&imp.map.state));
 		KUNIT_ASSERT_EQ(test, imp.map.nr, (size_t)2);
 		KUNIT_EXPECT_EQ(test, imp.map.vecs[0].addr, (dma_addr_t)e->cmb);
 		KUNIT_EXPECT_EQ(test, imp.map.vecs[1].addr, (dma_addr_t)e->cmb + SZ_1M);

@@ -1,39 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommu_spy: kprobes on intel_iommu_map_pages() and
- * intel_iommu_iotlb_sync_map(). See iommu_spy.h.
+ * iommu_spy: kprobes on the Intel IOMMU driver's map_pages and
+ * iotlb_sync_map callbacks and on dma-iommu's IOVA allocation. See
+ * iommu_spy.h.
  *
- * Both are reached only through the driver's ops table, so they are never
- * inlined. Their arguments are read from the x86-64 calling convention:
- * map_pages(domain, iova, paddr, pgsize, pgcount, prot, ...) has iova in
- * rsi, pgsize in rcx, pgcount in r8 and prot in r9;
- * iotlb_sync_map(domain, iova, size) has iova in rsi and size in rdx; both
- * have the domain in rdi. iommu_dma_alloc_iova(domain, size, ...) has
- * the domain in rdi and the size in rsi and returns the IOVA (0 on
- * failure); iommu_dma_free_iova(cookie, iova, size, ...) has the cookie
- * in rdi and the size in rdx.
+ * The driver's callbacks are reached only through its ops table, so they
+ * are never inlined. Each handler reads the arguments of the function it
+ * probes, named above it, with regs_get_kernel_argument().
  */
 #include <linux/atomic.h>
 #include <linux/iommu.h>
 #include <linux/kprobes.h>
-#include <linux/minmax.h>
 
 #include "iommu_spy.h"
 
+/* A call of map_pages or iotlb_sync_map(domain, iova, ...) for @len bytes. */
 static bool watched(struct iommu_spy *spy, struct pt_regs *regs,
 		    unsigned long len)
 {
-	unsigned long iova = regs->si;
+	unsigned long iova = regs_get_kernel_argument(regs, 1);
 
-	return (void *)regs->di == spy->domain && iova < spy->hi &&
-	       iova + len > spy->lo;
+	return (void *)regs_get_kernel_argument(regs, 0) == spy->domain &&
+	       iova < spy->hi && iova + len > spy->lo;
 }
 
+/* intel_iommu_map_pages(domain, iova, paddr, pgsize, pgcount, prot, ...) */
 static int map_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct iommu_spy *spy = container_of(kp, struct iommu_spy, map_kp);
-	unsigned long pgsize = regs->cx, pgcount = regs->r8;
-	int prot = regs->r9;
+	unsigned long pgsize = regs_get_kernel_argument(regs, 3);
+	unsigned long pgcount = regs_get_kernel_argument(regs, 4);
+	int prot = regs_get_kernel_argument(regs, 5);
 
 	if (!watched(spy, regs, pgsize * pgcount))
 		return 0;
@@ -44,11 +41,12 @@ static int map_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/* intel_iommu_iotlb_sync_map(domain, iova, size) */
 static int sync_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct iommu_spy *spy = container_of(kp, struct iommu_spy, sync_kp);
 
-	if (watched(spy, regs, regs->dx))
+	if (watched(spy, regs, regs_get_kernel_argument(regs, 2)))
 		atomic_inc(&spy->syncs);
 	return 0;
 }
@@ -57,15 +55,16 @@ struct alloc_call {
 	unsigned long size;
 };
 
+/* iommu_dma_alloc_iova(domain, size, ...): the IOVA, 0 on failure */
 static int alloc_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct iommu_spy *spy = container_of(get_kretprobe(ri), struct iommu_spy,
 					     alloc_krp);
 	struct alloc_call *call = (struct alloc_call *)ri->data;
 
-	if ((void *)regs->di != spy->domain)
+	if ((void *)regs_get_kernel_argument(regs, 0) != spy->domain)
 		return 1;	/* another domain: skip the return handler */
-	call->size = regs->si;
+	call->size = regs_get_kernel_argument(regs, 1);
 	return 0;
 }
 
@@ -80,12 +79,13 @@ static int alloc_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
+/* iommu_dma_free_iova(cookie, iova, size, ...) */
 static int free_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct iommu_spy *spy = container_of(kp, struct iommu_spy, free_kp);
 
-	if ((void *)regs->di == spy->cookie)
-		atomic_long_sub(regs->dx, &spy->iova_bytes);
+	if ((void *)regs_get_kernel_argument(regs, 0) == spy->cookie)
+		atomic_long_sub(regs_get_kernel_argument(regs, 2), &spy->iova_bytes);
 	return 0;
 }
 

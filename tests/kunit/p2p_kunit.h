@@ -32,4 +32,8 @@
 	}								\
 	module_exit(p2p_kunit_exit)
 
+/* iommu_mode.c: the module's "iommu" parameter, set by the plan. */
+const char *p2p_iommu_mode(void);
+bool p2p_iommu_translates(void);
+
 #endif /* P2P_KUNIT_H */

@@ -22,6 +22,7 @@
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
+#define MAX_HOSTS	2
 #define MAX_BUSES	16
 #define MAX_DEVS	32
 
@@ -35,11 +36,11 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 struct topo {
 	struct pci_sysdata sd;		/* first: bus->sysdata points here */
 	struct pci_ops ops;
-	struct pci_host_bridge *host[2];
+	struct pci_host_bridge *host[MAX_HOSTS];
 	struct pci_bus *bus[MAX_BUSES];
 	struct pci_dev *dev[MAX_DEVS];
 	u16 acs[MAX_DEVS];		/* ACS control of each device */
-	int nbus, ndev;
+	int nhost, nbus, ndev;
 	u8 next_busnr;
 };
 
@@ -117,17 +118,22 @@ static struct pci_bus *topo_bus(struct kunit *test, struct pci_bus *parent,
 	return bus;
 }
 
-/* A host bridge, its root bus, and the 00.0 device standing for it. */
-static struct pci_bus *topo_host(struct kunit *test, int idx, u16 device)
+/*
+ * A host bridge, its root bus, and the 00.0 device standing for it, with
+ * device ID @device. Each host bridge gets buses of its own.
+ */
+static struct pci_bus *topo_host(struct kunit *test, u16 device)
 {
 	struct topo *t = test->priv;
-	struct pci_host_bridge *host = pci_alloc_host_bridge(0);
+	struct pci_host_bridge *host;
 	struct pci_bus *root;
 	struct pci_dev *hb;
 
+	KUNIT_ASSERT_LT(test, t->nhost, MAX_HOSTS);
+	host = pci_alloc_host_bridge(0);
 	KUNIT_ASSERT_NOT_NULL(test, host);
-	t->host[idx] = host;
-	t->next_busnr = idx * 0x40;
+	t->next_busnr = t->nhost * 0x40;
+	t->host[t->nhost++] = host;
 	root = topo_bus(test, NULL, NULL);
 	root->bridge = &host->dev;
 	host->bus = root;
@@ -149,13 +155,9 @@ static struct pci_bus *topo_host(struct kunit *test, int idx, u16 device)
 	return root;
 }
 
-/*
- * A device at @slot.@fn on @bus, of PCIe type @type, with an ACS capability
- * (control @acs) when @has_acs. Bridges get a secondary bus: *@sub.
- */
-static struct pci_dev *topo_dev(struct kunit *test, struct pci_bus *bus, int slot,
-				int fn, int type, bool has_acs, u16 acs,
-				struct pci_bus **sub)
+/* A device at @devfn on @bus of PCIe type @type, without ACS. */
+static struct pci_dev *topo_dev(struct kunit *test, struct pci_bus *bus,
+				unsigned int devfn, int type)
 {
 	struct topo *t = test->priv;
 	struct pci_dev *pdev = pci_alloc_dev(bus);
@@ -164,22 +166,51 @@ static struct pci_dev *topo_dev(struct kunit *test, struct pci_bus *bus, int slo
 	KUNIT_ASSERT_LT(test, t->ndev, MAX_DEVS);
 	device_initialize(&pdev->dev);
 	pdev->dev.release = fake_pci_release;
-	pdev->devfn = PCI_DEVFN(slot, fn);
+	pdev->devfn = devfn;
 	pdev->vendor = 0x1b36;
 	pdev->device = 0x0001;
 	pdev->pcie_cap = 0x40;
 	pdev->pcie_flags_reg = type << 4;
-	pdev->acs_cap = has_acs ? 0x100 : 0;
 	pdev->dev.bus = &pci_bus_type;
 	pdev->dev.parent = bus->self ? &bus->self->dev : NULL;
 	KUNIT_ASSERT_EQ(test, dev_set_name(&pdev->dev, "%04x:%02x:%02x.%d", t->sd.domain,
-					   bus->number, slot, fn), 0);
+					   bus->number, PCI_SLOT(devfn), PCI_FUNC(devfn)), 0);
 	list_add_tail(&pdev->bus_list, &bus->devices);
-	t->acs[t->ndev] = acs;
 	t->dev[t->ndev++] = pdev;
-	if (sub)
-		*sub = topo_bus(test, bus, pdev);
 	return pdev;
+}
+
+/*
+ * A root or downstream port (@type) at @slot.0 on @bus, with an ACS
+ * capability whose control register holds @acs; its secondary bus in *@sub.
+ */
+static struct pci_dev *topo_port(struct kunit *test, struct pci_bus *bus, int slot,
+				 int type, u16 acs, struct pci_bus **sub)
+{
+	struct topo *t = test->priv;
+	struct pci_dev *port = topo_dev(test, bus, PCI_DEVFN(slot, 0), type);
+
+	port->acs_cap = 0x100;
+	t->acs[t->ndev - 1] = acs;
+	*sub = topo_bus(test, bus, port);
+	return port;
+}
+
+/* A switch's upstream port at 00.0 on @bus; the switch's internal bus in *@sub. */
+static struct pci_dev *topo_upstream(struct kunit *test, struct pci_bus *bus,
+				     struct pci_bus **sub)
+{
+	struct pci_dev *port = topo_dev(test, bus, PCI_DEVFN(0, 0), PCI_EXP_TYPE_UPSTREAM);
+
+	*sub = topo_bus(test, bus, port);
+	return port;
+}
+
+/* Function @fn of the endpoint at @slot on @bus. */
+static struct pci_dev *topo_endpoint(struct kunit *test, struct pci_bus *bus, int slot,
+				     int fn)
+{
+	return topo_dev(test, bus, PCI_DEVFN(slot, fn), PCI_EXP_TYPE_ENDPOINT);
 }
 
 static int route_init(struct kunit *test)
@@ -206,9 +237,8 @@ static void route_exit(struct kunit *test)
 	}
 	for (i = t->nbus - 1; i >= 0; i--)
 		put_device(&t->bus[i]->dev);
-	for (i = 0; i < 2; i++)
-		if (t->host[i])
-			pci_free_host_bridge(t->host[i]);
+	for (i = 0; i < t->nhost; i++)
+		pci_free_host_bridge(t->host[i]);
 	kfree(t);
 }
 
@@ -232,8 +262,9 @@ static void expect_route(struct kunit *test, struct pci_dev *a, struct pci_dev *
 }
 
 /*
- * host bridge -- root port (ACS @rp_acs) -- switch: upstream port, two
- * downstream ports (ACS @dsp_acs[0], [1]), an endpoint below each.
+ * A new host bridge (ID @hb) -- root port (ACS @rp_acs) -- switch: upstream
+ * port, two downstream ports (ACS @dsp0_acs, @dsp1_acs), an endpoint below
+ * each.
  */
 struct sw {
 	struct pci_dev *rp, *usp, *dsp[2], *ep[2];
@@ -242,14 +273,14 @@ struct sw {
 static void build_switch(struct kunit *test, u16 hb, u16 rp_acs, u16 dsp0_acs,
 			 u16 dsp1_acs, struct sw *sw)
 {
-	struct pci_bus *root = topo_host(test, 0, hb), *b1, *b2, *b3, *b4;
+	struct pci_bus *root = topo_host(test, hb), *b1, *b2, *b3, *b4;
 
-	sw->rp = topo_dev(test, root, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, rp_acs, &b1);
-	sw->usp = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_UPSTREAM, false, 0, &b2);
-	sw->dsp[0] = topo_dev(test, b2, 0, 0, PCI_EXP_TYPE_DOWNSTREAM, true, dsp0_acs, &b3);
-	sw->dsp[1] = topo_dev(test, b2, 1, 0, PCI_EXP_TYPE_DOWNSTREAM, true, dsp1_acs, &b4);
-	sw->ep[0] = topo_dev(test, b3, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	sw->ep[1] = topo_dev(test, b4, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
+	sw->rp = topo_port(test, root, 1, PCI_EXP_TYPE_ROOT_PORT, rp_acs, &b1);
+	sw->usp = topo_upstream(test, b1, &b2);
+	sw->dsp[0] = topo_port(test, b2, 0, PCI_EXP_TYPE_DOWNSTREAM, dsp0_acs, &b3);
+	sw->dsp[1] = topo_port(test, b2, 1, PCI_EXP_TYPE_DOWNSTREAM, dsp1_acs, &b4);
+	sw->ep[0] = topo_endpoint(test, b3, 0, 0);
+	sw->ep[1] = topo_endpoint(test, b4, 0, 0);
 }
 
 static void one_switch_is_bus_addr(struct kunit *test)
@@ -274,20 +305,20 @@ static void provider_equal_to_client(struct kunit *test)
 
 static void nested_switches(struct kunit *test)
 {
-	struct pci_bus *root = topo_host(test, 0, HB_UNLISTED), *b[8];
+	struct pci_bus *root = topo_host(test, HB_UNLISTED), *b[8];
 	struct pci_dev *a, *b_dev, *c;
 
-	topo_dev(test, root, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b[0]);
-	topo_dev(test, b[0], 0, 0, PCI_EXP_TYPE_UPSTREAM, false, 0, &b[1]);
-	topo_dev(test, b[1], 0, 0, PCI_EXP_TYPE_DOWNSTREAM, true, 0, &b[2]);
-	topo_dev(test, b[1], 1, 0, PCI_EXP_TYPE_DOWNSTREAM, true, 0, &b[3]);
+	topo_port(test, root, 1, PCI_EXP_TYPE_ROOT_PORT, 0, &b[0]);
+	topo_upstream(test, b[0], &b[1]);
+	topo_port(test, b[1], 0, PCI_EXP_TYPE_DOWNSTREAM, 0, &b[2]);
+	topo_port(test, b[1], 1, PCI_EXP_TYPE_DOWNSTREAM, 0, &b[3]);
 	/* The inner switch hangs below the outer one's first port. */
-	topo_dev(test, b[2], 0, 0, PCI_EXP_TYPE_UPSTREAM, false, 0, &b[4]);
-	topo_dev(test, b[4], 0, 0, PCI_EXP_TYPE_DOWNSTREAM, true, 0, &b[5]);
-	topo_dev(test, b[4], 1, 0, PCI_EXP_TYPE_DOWNSTREAM, true, 0, &b[6]);
-	a = topo_dev(test, b[5], 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	b_dev = topo_dev(test, b[6], 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	c = topo_dev(test, b[3], 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
+	topo_upstream(test, b[2], &b[4]);
+	topo_port(test, b[4], 0, PCI_EXP_TYPE_DOWNSTREAM, 0, &b[5]);
+	topo_port(test, b[4], 1, PCI_EXP_TYPE_DOWNSTREAM, 0, &b[6]);
+	a = topo_endpoint(test, b[5], 0, 0);
+	b_dev = topo_endpoint(test, b[6], 0, 0);
+	c = topo_endpoint(test, b[3], 0, 0);
 
 	expect_route(test, a, b_dev, PCI_P2PDMA_MAP_BUS_ADDR, 4);
 	/* a: 3 links up to the outer upstream port... c: 2 links. */
@@ -297,112 +328,156 @@ static void nested_switches(struct kunit *test)
 
 static void multi_function_device(struct kunit *test)
 {
-	struct pci_bus *root = topo_host(test, 0, HB_UNLISTED), *b1;
+	struct pci_bus *root = topo_host(test, HB_UNLISTED), *b1;
 	struct pci_dev *f0, *f1;
 
-	topo_dev(test, root, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b1);
-	f0 = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	f1 = topo_dev(test, b1, 0, 1, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
+	topo_port(test, root, 1, PCI_EXP_TYPE_ROOT_PORT, 0, &b1);
+	f0 = topo_endpoint(test, b1, 0, 0);
+	f1 = topo_endpoint(test, b1, 0, 1);
 	expect_route(test, f0, f1, PCI_P2PDMA_MAP_BUS_ADDR, 2);
 }
 
-/* Two root ports of one host bridge with ID @hb: 2 + 2 devices. */
-static void two_root_ports(struct kunit *test, u16 hb, enum pci_p2pdma_map_type want)
-{
-	struct pci_bus *root = topo_host(test, 0, hb), *b1, *b2;
+/* Two endpoints, each below a root port of its own. */
+struct rp_pair {
 	struct pci_dev *a, *b;
+};
 
-	topo_dev(test, root, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b1);
-	topo_dev(test, root, 2, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b2);
-	a = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	b = topo_dev(test, b2, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	expect_route(test, a, b, want, 4);
-}
-
-static void root_ports_unlisted_host_bridge(struct kunit *test)
+/*
+ * A root port (ACS control @acs) on each of root buses @r0 and @r1, which
+ * may be one bus, and an endpoint below each.
+ */
+static struct rp_pair root_port_pair(struct kunit *test, struct pci_bus *r0,
+				     struct pci_bus *r1, u16 acs)
 {
-	two_root_ports(test, HB_UNLISTED, thru_or_refused(false));
-}
-
-static void root_ports_allowlisted_host_bridge(struct kunit *test)
-{
-	two_root_ports(test, HB_ALLOWED, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
-}
-
-static void root_ports_same_host_only_entry(struct kunit *test)
-{
-	two_root_ports(test, HB_SAME_ONLY, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
-}
-
-/* One endpoint below a root port of each of two host bridges. */
-static void two_host_bridges(struct kunit *test, u16 hb0, u16 hb1,
-			     enum pci_p2pdma_map_type want)
-{
-	struct pci_bus *r0 = topo_host(test, 0, hb0), *r1 = topo_host(test, 1, hb1);
 	struct pci_bus *b0, *b1;
-	struct pci_dev *a, *b;
+	struct rp_pair pair;
 
-	topo_dev(test, r0, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b0);
-	topo_dev(test, r1, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, 0, &b1);
-	a = topo_dev(test, b0, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	b = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	expect_route(test, a, b, want, 4);
+	topo_port(test, r0, 1, PCI_EXP_TYPE_ROOT_PORT, acs, &b0);
+	topo_port(test, r1, 2, PCI_EXP_TYPE_ROOT_PORT, acs, &b1);
+	pair.a = topo_endpoint(test, b0, 0, 0);
+	pair.b = topo_endpoint(test, b1, 0, 0);
+	return pair;
 }
 
-static void host_bridges_both_allowlisted(struct kunit *test)
+/* What 6.1's allow-list says of the host bridge IDs above. */
+static const char *hb_listing(u16 hb)
 {
-	two_host_bridges(test, HB_ALLOWED, HB_ALLOWED, PCI_P2PDMA_MAP_THRU_HOST_BRIDGE);
+	switch (hb) {
+	case HB_ALLOWED:
+		return "allow-listed";
+	case HB_SAME_ONLY:
+		return "listed for itself";
+	default:
+		return "unlisted";
+	}
 }
 
-static void host_bridges_one_unlisted(struct kunit *test)
+/* Two root ports of host bridge @hb: the pair meets at the host bridge. */
+struct root_ports_param {
+	u16 hb;
+	bool allowed;		/* THRU_HOST_BRIDGE on any CPU */
+};
+
+static const struct root_ports_param root_ports_params[] = {
+	{ HB_UNLISTED, false },
+	{ HB_ALLOWED, true },
+	{ HB_SAME_ONLY, true },
+};
+
+static void root_ports_desc(const struct root_ports_param *p, char *desc)
 {
-	two_host_bridges(test, HB_ALLOWED, HB_UNLISTED, thru_or_refused(false));
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%04x:%04x %s", PCI_VENDOR_ID_INTEL, p->hb,
+		 hb_listing(p->hb));
 }
 
-static void host_bridges_same_host_only_entries(struct kunit *test)
+KUNIT_ARRAY_PARAM(root_ports, root_ports_params, root_ports_desc);
+
+static void two_root_ports(struct kunit *test)
 {
+	const struct root_ports_param *p = test->param_value;
+	struct pci_bus *root = topo_host(test, p->hb);
+	struct rp_pair pair = root_port_pair(test, root, root, 0);
+
+	expect_route(test, pair.a, pair.b, thru_or_refused(p->allowed), 4);
+}
+
+/* Host bridges @hb[0] and @hb[1]: the pair crosses from one to the other. */
+struct host_bridges_param {
+	u16 hb[2];
+	bool allowed;		/* THRU_HOST_BRIDGE on any CPU */
+};
+
+static const struct host_bridges_param host_bridges_params[] = {
+	{ { HB_ALLOWED, HB_ALLOWED }, true },
+	{ { HB_ALLOWED, HB_UNLISTED }, false },
 	/* Listed only for traffic within one host bridge. */
-	two_host_bridges(test, HB_SAME_ONLY, HB_SAME_ONLY, thru_or_refused(false));
+	{ { HB_SAME_ONLY, HB_SAME_ONLY }, false },
+};
+
+static void host_bridges_desc(const struct host_bridges_param *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%04x:%04x %s to %04x:%04x %s",
+		 PCI_VENDOR_ID_INTEL, p->hb[0], hb_listing(p->hb[0]),
+		 PCI_VENDOR_ID_INTEL, p->hb[1], hb_listing(p->hb[1]));
 }
 
-static const u16 redirect_bits[] = { PCI_ACS_RR, PCI_ACS_CR, PCI_ACS_EC };
+KUNIT_ARRAY_PARAM(host_bridges, host_bridges_params, host_bridges_desc);
 
+static void two_host_bridges(struct kunit *test)
+{
+	const struct host_bridges_param *p = test->param_value;
+	struct pci_bus *r0 = topo_host(test, p->hb[0]);
+	struct pci_bus *r1 = topo_host(test, p->hb[1]);
+	struct rp_pair pair = root_port_pair(test, r0, r1, 0);
+
+	expect_route(test, pair.a, pair.b, thru_or_refused(p->allowed), 4);
+}
+
+/* One ACS redirect bit, named as lspci and the explanation name it. */
+struct acs_param {
+	u16 bit;
+	const char *name;
+};
+
+static const struct acs_param acs_params[] = {
+	{ PCI_ACS_RR, "ReqRedir" },
+	{ PCI_ACS_CR, "CmpltRedir" },
+	{ PCI_ACS_EC, "EgressCtrl" },
+};
+
+static void acs_desc(const struct acs_param *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(acs, acs_params, acs_desc);
+
+/*
+ * A redirect bit on either downstream port of a switch sends the pair's
+ * traffic up to the host bridge: through it if the host bridge is
+ * allow-listed, else as this CPU allows. One switch below each kind.
+ */
 static void acs_bit_on_provider_side(struct kunit *test)
 {
-	int i;
+	const struct acs_param *p = test->param_value;
+	struct sw q35, listed;
 
-	for (i = 0; i < ARRAY_SIZE(redirect_bits); i++) {
-		struct sw sw;
-
-		/* Source Validation alone never redirects. */
-		build_switch(test, HB_UNLISTED, 0, redirect_bits[i] | PCI_ACS_SV,
-			     PCI_ACS_SV, &sw);
-		expect_route(test, sw.ep[0], sw.ep[1], thru_or_refused(false), 4);
-		route_exit(test);
-		route_init(test);
-		build_switch(test, HB_ALLOWED, 0, redirect_bits[i], 0, &sw);
-		expect_route(test, sw.ep[0], sw.ep[1], PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, 4);
-		route_exit(test);
-		route_init(test);
-	}
+	/* Source Validation alone never redirects. */
+	build_switch(test, HB_UNLISTED, 0, p->bit | PCI_ACS_SV, PCI_ACS_SV, &q35);
+	build_switch(test, HB_ALLOWED, 0, p->bit, 0, &listed);
+	expect_route(test, q35.ep[0], q35.ep[1], thru_or_refused(false), 4);
+	expect_route(test, listed.ep[0], listed.ep[1], PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, 4);
 }
 
 static void acs_bit_on_client_side(struct kunit *test)
 {
-	int i;
+	const struct acs_param *p = test->param_value;
+	struct sw q35, listed;
 
-	for (i = 0; i < ARRAY_SIZE(redirect_bits); i++) {
-		struct sw sw;
-
-		build_switch(test, HB_UNLISTED, 0, 0, redirect_bits[i], &sw);
-		expect_route(test, sw.ep[0], sw.ep[1], thru_or_refused(false), 4);
-		route_exit(test);
-		route_init(test);
-		build_switch(test, HB_ALLOWED, 0, 0, redirect_bits[i], &sw);
-		expect_route(test, sw.ep[0], sw.ep[1], PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, 4);
-		route_exit(test);
-		route_init(test);
-	}
+	build_switch(test, HB_UNLISTED, 0, 0, p->bit, &q35);
+	build_switch(test, HB_ALLOWED, 0, 0, p->bit, &listed);
+	expect_route(test, q35.ep[0], q35.ep[1], thru_or_refused(false), 4);
+	expect_route(test, listed.ep[0], listed.ep[1], PCI_P2PDMA_MAP_THRU_HOST_BRIDGE, 4);
 }
 
 /* The explanation of a pair in @buf, which is zeroed: NUL-terminated. */
@@ -451,16 +526,13 @@ static void explanation_names_path_and_fix(struct kunit *test)
 static void no_acs_fix_without_common_bridge(struct kunit *test)
 {
 	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	struct pci_bus *root = topo_host(test, 0, HB_UNLISTED), *b1, *b2;
-	struct pci_dev *a, *b;
+	struct pci_bus *root = topo_host(test, HB_UNLISTED);
+	struct rp_pair pair;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	topo_dev(test, root, 1, 0, PCI_EXP_TYPE_ROOT_PORT, true, PCI_ACS_RR | PCI_ACS_SV, &b1);
-	topo_dev(test, root, 2, 0, PCI_EXP_TYPE_ROOT_PORT, true, PCI_ACS_RR | PCI_ACS_SV, &b2);
-	a = topo_dev(test, b1, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
-	b = topo_dev(test, b2, 0, 0, PCI_EXP_TYPE_ENDPOINT, false, 0, NULL);
+	pair = root_port_pair(test, root, root, PCI_ACS_RR | PCI_ACS_SV);
 	/* The explanation is many lines: not in the messages, which KTAP keeps to one. */
-	explain(a, &b->dev, buf, PAGE_SIZE);
+	explain(pair.a, &pair.b->dev, buf, PAGE_SIZE);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "redirect=ReqRedir"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "common none\n"));
 	KUNIT_EXPECT_NULL_MSG(test, strstr(buf, "disable_acs_redir"),
@@ -583,14 +655,10 @@ static struct kunit_case route_cases[] = {
 	KUNIT_CASE(provider_equal_to_client),
 	KUNIT_CASE(nested_switches),
 	KUNIT_CASE(multi_function_device),
-	KUNIT_CASE(root_ports_unlisted_host_bridge),
-	KUNIT_CASE(root_ports_allowlisted_host_bridge),
-	KUNIT_CASE(root_ports_same_host_only_entry),
-	KUNIT_CASE(host_bridges_both_allowlisted),
-	KUNIT_CASE(host_bridges_one_unlisted),
-	KUNIT_CASE(host_bridges_same_host_only_entries),
-	KUNIT_CASE(acs_bit_on_provider_side),
-	KUNIT_CASE(acs_bit_on_client_side),
+	KUNIT_CASE_PARAM(two_root_ports, root_ports_gen_params),
+	KUNIT_CASE_PARAM(two_host_bridges, host_bridges_gen_params),
+	KUNIT_CASE_PARAM(acs_bit_on_provider_side, acs_gen_params),
+	KUNIT_CASE_PARAM(acs_bit_on_client_side, acs_gen_params),
 	KUNIT_CASE(explanation_names_path_and_fix),
 	KUNIT_CASE(no_acs_fix_without_common_bridge),
 	KUNIT_CASE(non_pci_client),

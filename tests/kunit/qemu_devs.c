@@ -7,6 +7,26 @@
 #include "qemu_devs.h"
 
 /**
+ * qemu_devs_get() - the first devices with an ID, with a reference each
+ * @vendor: their vendor ID
+ * @device: their device ID
+ * @devs: filled with the first @n of them (drop each with pci_dev_put())
+ * @n: room in @devs
+ *
+ * Return: how many such devices there are, which may be more than @n.
+ */
+int qemu_devs_get(unsigned int vendor, unsigned int device, struct pci_dev **devs, int n)
+{
+	struct pci_dev *pdev = NULL;
+	int found = 0;
+
+	while ((pdev = pci_get_device(vendor, device, pdev)))
+		if (found++ < n)
+			devs[found - 1] = pci_dev_get(pdev);
+	return found;
+}
+
+/**
  * qemu_edu_get() - the first edu DMA engine, with a reference
  *
  * Return: the device (drop it with pci_dev_put()) or NULL.

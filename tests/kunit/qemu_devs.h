@@ -12,6 +12,7 @@
 #define QEMU_EDU_VENDOR		0x1234
 #define QEMU_EDU_DEVICE		0x11e8
 
+int qemu_devs_get(unsigned int vendor, unsigned int device, struct pci_dev **devs, int n);
 struct pci_dev *qemu_edu_get(void);
 int qemu_nvme_cmb(phys_addr_t *start, resource_size_t *len);
 

@@ -46,6 +46,14 @@ def kunit_results(ktap_dir, ksrc):
         walk(tree, "")
         if not tree["test_cases"] and not tree["sub_groups"]:
             out.append((f"kunit/{name}", "fail", "no test results in KTAP"))
+        # kunit.py reports a broken KTAP (lines of a case lost, results out
+        # of order, a result missing) as ERROR lines and still exits 0,
+        # keeping the cases it could read: the suite fails, or the cases it
+        # lost would leave the count unseen.
+        errors = [line.split("] ", 1)[-1] for line in res.stdout.splitlines()
+                  if "[ERROR]" in line]
+        if errors:
+            out.append((f"kunit/{name}", "fail", "broken KTAP: " + "; ".join(errors[:3])))
     return out
 
 

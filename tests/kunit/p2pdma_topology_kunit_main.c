@@ -30,31 +30,10 @@ static int edu_distance = -1;
 module_param(edu_distance, int, 0444);
 MODULE_PARM_DESC(edu_distance, "expected P2P distance from an NVMe CMB to edu (-1: refused)");
 
-static char *iommu = "off";
-module_param(iommu, charp, 0444);
-MODULE_PARM_DESC(iommu, "IOMMU mode the VM was booted with: off, strict, lazy or pt");
-
 struct topo {
 	struct pci_dev *nvme[2];
 	struct pci_dev *edu;
 };
-
-/* Take a reference on the first @n devices with the given IDs. */
-static int find_devices(unsigned int vendor, unsigned int device,
-			struct pci_dev **out, int n)
-{
-	struct pci_dev *pdev = NULL;
-	int found = 0;
-
-	while ((pdev = pci_get_device(vendor, device, pdev))) {
-		if (found == n) {
-			pci_dev_put(pdev);
-			return found + 1;
-		}
-		out[found++] = pci_dev_get(pdev);
-	}
-	return found;
-}
 
 static int topo_init(struct kunit *test)
 {
@@ -62,9 +41,9 @@ static int topo_init(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
-	KUNIT_ASSERT_EQ_MSG(test, find_devices(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, t->nvme, 2), 2,
+	KUNIT_ASSERT_EQ_MSG(test, qemu_devs_get(QEMU_NVME_VENDOR, QEMU_NVME_DEVICE, t->nvme, 2), 2,
 			    "the topology must have exactly two QEMU NVMe controllers");
-	KUNIT_ASSERT_EQ_MSG(test, find_devices(QEMU_EDU_VENDOR, QEMU_EDU_DEVICE, &t->edu, 1), 1,
+	KUNIT_ASSERT_EQ_MSG(test, qemu_devs_get(QEMU_EDU_VENDOR, QEMU_EDU_DEVICE, &t->edu, 1), 1,
 			    "the topology must have exactly one edu device");
 	return 0;
 }
@@ -166,10 +145,11 @@ static const char *domain_mode(struct iommu_domain *dom)
 static void iommu_mode_matches_boot(struct kunit *test)
 {
 	struct topo *t = test->priv;
+	const char *mode = p2p_iommu_mode();
 
-	KUNIT_EXPECT_STREQ(test, domain_mode(iommu_get_domain_for_dev(&t->nvme[0]->dev)), iommu);
-	KUNIT_EXPECT_STREQ(test, domain_mode(iommu_get_domain_for_dev(&t->nvme[1]->dev)), iommu);
-	KUNIT_EXPECT_STREQ(test, domain_mode(iommu_get_domain_for_dev(&t->edu->dev)), iommu);
+	KUNIT_EXPECT_STREQ(test, domain_mode(iommu_get_domain_for_dev(&t->nvme[0]->dev)), mode);
+	KUNIT_EXPECT_STREQ(test, domain_mode(iommu_get_domain_for_dev(&t->nvme[1]->dev)), mode);
+	KUNIT_EXPECT_STREQ(test, domain_mode(iommu_get_domain_for_dev(&t->edu->dev)), mode);
 }
 
 static struct kunit_case p2pdma_topology_cases[] = {
