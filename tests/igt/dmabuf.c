@@ -5,7 +5,7 @@
  * igt@dmabuf@all-tests@<selftest>. They check the dma-buf, fence and
  * reservation code our series builds on, with tests we did not write.
  */
-#include "igt.h"
+#include "igt_core.h"
 #include "igt_kmod.h"
 
 igt_main

@@ -33,7 +33,10 @@
 #include <xf86drm.h>
 #include <linux/p2ptest.h>
 
-#include "igt.h"
+/* The IGT headers of what this test uses: IGT's igt.h brings i915, KMS and cairo too. */
+#include "drmtest.h"
+#include "igt_core.h"
+#include "ioctl_wrappers.h"
 #include "p2ptest_igt.h"
 #include "p2ptest_pattern.h"
 
@@ -293,7 +296,8 @@ enum unplug { UNPLUG_QMP, UNPLUG_SYSFS };
  * cleanly; the device comes back (device_add, or a bus rescan) and a new
  * import carries verified DMA.
  */
-static void unplug_while_mapped(struct dev *victim, enum unplug how, const char *qemu_id_env)
+static void test_unplug_while_mapped(struct dev *victim, enum unplug how,
+				     const char *qemu_id_env)
 {
 	const char *id = qemu_id_env ? getenv(qemu_id_env) : NULL;
 	struct p2ptest_import imp;
@@ -387,7 +391,7 @@ static int vgem_buf(int card, uint8_t **view)
  * detach: the client's removal must detach its imports, not leave the
  * mapping to a later UNIMPORT on a device whose IOMMU group is gone.
  */
-static void vgem_client_removed(void)
+static void test_vgem_client_removed(void)
 {
 	struct p2ptest_import imp;
 	uint8_t scratch[64] = { 0 }, *view;
@@ -424,263 +428,385 @@ static int absent_bar(const struct dev *d)
 	return -1;
 }
 
-igt_main
+/* Subtests */
+
+static void setup(void)
+{
+	igt_require_f(geteuid() == 0, "/dev/p2ptest needs CAP_SYS_ADMIN\n");
+	ctl = p2ptest_open();
+	igt_require_f(ctl >= 0, "/dev/p2ptest: %s (modprobe p2ptest)\n", strerror(-ctl));
+	igt_require_f(find_dev("P2PTEST_PROVIDER", "0x1af4:0x1110", 0, &prov),
+		      "no provider: set P2PTEST_PROVIDER or add an ivshmem device\n");
+	igt_require_f(find_dev("P2PTEST_CLIENT", "0x1234:0x11e8", 0, &client),
+		      "no client: set P2PTEST_CLIENT or add a QEMU edu device\n");
+	bind_p2ptest(&prov);
+	bind_p2ptest(&client);
+	while (nr_nvme < 2 && find_dev(NULL, "0x1b36:0x0010", nr_nvme, &nvme[nr_nvme]))
+		nr_nvme++;
+	igt_assert_eq(p2ptest_allowlist_get(saved_allowlist, sizeof(saved_allowlist)), 0);
+	allow_host_bridge();
+	igt_info("provider %s BAR %d (%llu KiB), client %s\n", prov.bdf, prov.bar,
+		 (unsigned long long)prov.bar_size >> 10, client.bdf);
+}
+
+static void test_export_bar(void)
+{
+	struct p2ptest_range r[3] = {
+		{ 0, 4096 }, { 8192, 4096 }, { prov.bar_size - 4096, 4096 },
+	};
+	int fd = export_buf(&prov, 0, 65536);
+
+	igt_assert_eq_u64(lseek(fd, 0, SEEK_END), 65536);
+	close(fd);
+	fd = p2ptest_export(ctl, &prov.addr, (uint32_t)prov.bar, r, 3);
+	igt_assert_eq_u64(lseek(fd, 0, SEEK_END), 3 * 4096);
+	close(fd);
+}
+
+/* One dynamic subtest per row of lib/p2ptest/contract.c's errno table. */
+static void test_export_invalid(void)
 {
 	static struct p2ptest_range ranges[P2PTEST_MAX_RANGES + 1];
-	static uint8_t scratch[64];
+	static struct p2ptest_export e;
+	static size_t i;	/* static: kept across a failed dynamic subtest's longjmp */
+	struct p2ptest_export_target t = {
+		.provider = prov.addr, .bar = (uint32_t)prov.bar,
+		.bar_size = prov.bar_size, .absent_bar = absent_bar(&prov),
+	};
+
+	for (i = 0; i < p2ptest_nr_bad_exports; i++) {
+		igt_dynamic(p2ptest_bad_exports[i].name) {
+			igt_require_f(!p2ptest_bad_export_prepare(&p2ptest_bad_exports[i], &t,
+								  &e, ranges),
+				      "%s has all six BARs\n", prov.bdf);
+			do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, p2ptest_bad_exports[i].err);
+		}
+	}
+}
+
+static void test_mmap(void)
+{
+	int fd = export_buf(&prov, 0, BUF_SIZE);
+	uint8_t *view = map_buf(fd, BUF_SIZE);
+
+	fill(view, BUF_SIZE, 0x3a11);
+	igt_assert_eq(munmap(view, BUF_SIZE), 0);
+	view = map_buf(fd, BUF_SIZE);
+	check(view, BUF_SIZE, 0x3a11, "BAR bytes through a second mapping");
+	munmap(view, BUF_SIZE);
+	close(fd);
+	/* Another buffer of the same range shows the same memory. */
+	fd = export_buf(&prov, 0, BUF_SIZE);
+	view = map_buf(fd, BUF_SIZE);
+	check(view, BUF_SIZE, 0x3a11, "BAR bytes through another buffer");
+	munmap(view, BUF_SIZE);
+	close(fd);
+}
+
+static void test_import_dma_host_bridge(void)
+{
 	struct p2ptest_import imp;
-	uint32_t h;
+	char verdict[32];
 	uint8_t *view;
+	int fd;
+
+	kernel_verdict(prov.bdf, client.bdf, verdict, sizeof(verdict));
+	igt_require_f(!strcmp(verdict, "THRU_HOST_BRIDGE"),
+		      "%s -> %s is %s here\n", prov.bdf, client.bdf, verdict);
+	fd = export_buf(&prov, 0, BUF_SIZE);
+	view = map_buf(fd, BUF_SIZE);
+	igt_assert_eq(__p2ptest_import(ctl, fd, &client.addr, &imp), 0);
+	igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_HOST_BRIDGE);
+	igt_info("route HOST_BRIDGE, %u DMA range(s), one IOVA: %s\n", imp.nr_vecs,
+		 imp.iova ? "yes" : "no");
+	dma_both_ways(imp.handle, view, 0, 0x1001);
+	dma_both_ways(imp.handle, view, 4096, 0x2002);
+	p2ptest_unimport(ctl, imp.handle);
+	munmap(view, BUF_SIZE);
+	close(fd);
+}
+
+static void test_import_bus_addr(void)
+{
+	struct p2ptest_import imp;
+	uint8_t scratch[64] = { 0 };
+	char verdict[32];
+	int fd;
+
+	igt_require_f(nr_nvme == 2, "two QEMU NVMe controllers needed\n");
+	kernel_verdict(nvme[0].bdf, nvme[1].bdf, verdict, sizeof(verdict));
+	igt_require_f(!strcmp(verdict, "BUS_ADDR"), "%s -> %s is %s here\n",
+		      nvme[0].bdf, nvme[1].bdf, verdict);
+	bind_p2ptest(&nvme[0]);
+	bind_p2ptest(&nvme[1]);
+	fd = export_buf(&nvme[0], 0, 65536);
+	igt_assert_eq(__p2ptest_import(ctl, fd, &nvme[1].addr, &imp), 0);
+	igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_BUS_ADDR);
+	igt_assert_eq_u32(imp.nr_vecs, 1);
+	/* An NVMe controller is not a DMA engine p2ptest drives. */
+	igt_assert_eq(__p2ptest_transfer(ctl, imp.handle, P2PTEST_TO_BUFFER, 0, scratch,
+					 sizeof(scratch)), -EOPNOTSUPP);
+	p2ptest_unimport(ctl, imp.handle);
+	close(fd);
+}
+
+static void test_import_refused(void)
+{
+	struct p2ptest_import imp;
 	int fd, kmsg, ret;
 
-	igt_fixture {
-		igt_require_f(geteuid() == 0, "/dev/p2ptest needs CAP_SYS_ADMIN\n");
-		ctl = p2ptest_open();
-		igt_require_f(ctl >= 0, "/dev/p2ptest: %s (modprobe p2ptest)\n", strerror(-ctl));
-		igt_require_f(find_dev("P2PTEST_PROVIDER", "0x1af4:0x1110", 0, &prov),
-			      "no provider: set P2PTEST_PROVIDER or add an ivshmem device\n");
-		igt_require_f(find_dev("P2PTEST_CLIENT", "0x1234:0x11e8", 0, &client),
-			      "no client: set P2PTEST_CLIENT or add a QEMU edu device\n");
-		bind_p2ptest(&prov);
-		bind_p2ptest(&client);
-		while (nr_nvme < 2 && find_dev(NULL, "0x1b36:0x0010", nr_nvme, &nvme[nr_nvme]))
-			nr_nvme++;
-		igt_assert_eq(p2ptest_allowlist_get(saved_allowlist, sizeof(saved_allowlist)), 0);
-		allow_host_bridge();
-		igt_info("provider %s BAR %d (%llu KiB), client %s\n", prov.bdf, prov.bar,
-			 (unsigned long long)prov.bar_size >> 10, client.bdf);
+	igt_assert_eq(p2ptest_allowlist_set(""), 0);
+	fd = export_buf(&prov, 0, BUF_SIZE);
+	kmsg = open_kmsg();
+	ret = __p2ptest_import(ctl, fd, &client.addr, &imp);
+	allow_host_bridge();
+	igt_assert_eq(ret, -EREMOTEIO);
+	igt_assert_f(kmsg_has(kmsg, "p2pdma: peer-to-peer DMA to"),
+		     "the refusal's explanation is not in the kernel log\n");
+	close(kmsg);
+	close(fd);
+}
+
+static void test_import_vgem(void)
+{
+	struct p2ptest_import imp;
+	int card = open_vgem(), prime;
+	uint8_t *view;
+
+	igt_require_f(card >= 0, "no vgem device (CONFIG_DRM_VGEM)\n");
+	prime = vgem_buf(card, &view);
+	igt_assert_eq(__p2ptest_import(ctl, prime, &client.addr, &imp), 0);
+	igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_SYSTEM);
+	dma_both_ways(imp.handle, view, 0, 0x7e01);
+	dma_both_ways(imp.handle, view, 4096, 0x7e02);
+	p2ptest_unimport(ctl, imp.handle);
+	munmap(view, BUF_SIZE);
+	close(prime);
+	close(card);
+}
+
+static void test_revoke_while_mapped(void)
+{
+	uint8_t scratch[64] = { 0 };
+	int fd = export_buf(&prov, 0, BUF_SIZE);
+	uint8_t *view = map_buf(fd, BUF_SIZE);
+	uint32_t h = p2ptest_import(ctl, fd, &client.addr, NULL);
+
+	dma_both_ways(h, view, 0, 0x4e01);
+	p2ptest_revoke(ctl, fd, 0);
+	igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 0, scratch,
+					 sizeof(scratch)), -ENODEV);
+	p2ptest_revoke(ctl, fd, 1);
+	munmap(view, BUF_SIZE);
+	view = map_buf(fd, BUF_SIZE);
+	dma_both_ways(h, view, 4096, 0x4e02);
+	p2ptest_unimport(ctl, h);
+	munmap(view, BUF_SIZE);
+	close(fd);
+}
+
+static void test_map_after_revoke(void)
+{
+	struct p2ptest_import imp;
+	int fd = export_buf(&prov, 0, BUF_SIZE);
+	uint32_t h;
+
+	p2ptest_revoke(ctl, fd, 0);
+	igt_assert_eq(__p2ptest_import(ctl, fd, &client.addr, &imp), -ENODEV);
+	p2ptest_revoke(ctl, fd, 1);
+	h = p2ptest_import(ctl, fd, &client.addr, NULL);
+	p2ptest_unimport(ctl, h);
+	close(fd);
+}
+
+static void test_several_importers(void)
+{
+	uint8_t scratch[64] = { 0 };
+	int fd = export_buf(&prov, 0, BUF_SIZE);
+	uint8_t *view = map_buf(fd, BUF_SIZE);
+	uint32_t hs[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		hs[i] = p2ptest_import(ctl, fd, &client.addr, NULL);
+	for (i = 0; i < 4; i++)
+		dma_both_ways(hs[i], view, (uint64_t)i * XFER, 0x5e00 + (uint64_t)i * 2);
+	p2ptest_revoke(ctl, fd, 0);
+	for (i = 0; i < 4; i++)
+		igt_assert_eq(__p2ptest_transfer(ctl, hs[i], P2PTEST_FROM_BUFFER, 0,
+						 scratch, sizeof(scratch)), -ENODEV);
+	p2ptest_revoke(ctl, fd, 1);
+	munmap(view, BUF_SIZE);
+	view = map_buf(fd, BUF_SIZE);
+	for (i = 0; i < 4; i++) {
+		dma_both_ways(hs[i], view, (uint64_t)(3 - i) * XFER, 0x5f00 + (uint64_t)i * 2);
+		p2ptest_unimport(ctl, hs[i]);
 	}
+	munmap(view, BUF_SIZE);
+	close(fd);
+}
 
-	igt_subtest("export-bar") {
-		struct p2ptest_range r[3] = {
-			{ 0, 4096 }, { 8192, 4096 }, { prov.bar_size - 4096, 4096 },
-		};
+static void test_close_exporter_fd(void)
+{
+	static uint8_t data[XFER];
+	int before = p2ptest_count_phys_bufs();
+	uint32_t h;
+	int fd;
 
-		fd = export_buf(&prov, 0, 65536);
-		igt_assert_eq_u64(lseek(fd, 0, SEEK_END), 65536);
-		close(fd);
-		fd = p2ptest_export(ctl, &prov.addr, (uint32_t)prov.bar, r, 3);
-		igt_assert_eq_u64(lseek(fd, 0, SEEK_END), 3 * 4096);
-		close(fd);
-	}
+	igt_assert_f(before >= 0, "%s: %s\n", P2PTEST_BUFINFO, strerror(-before));
+	fd = export_buf(&prov, 0, BUF_SIZE);
+	h = p2ptest_import(ctl, fd, &client.addr, NULL);
+	close(fd);
+	/* The import keeps the buffer: it still works, both ways. */
+	igt_assert_eq(p2ptest_count_phys_bufs(), before + 1);
+	fill(data, XFER, 0xc105e);
+	igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 2048, data, XFER), 0);
+	memset(data, 0, sizeof(data));
+	igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_FROM_BUFFER, 2048, data, XFER), 0);
+	check(data, XFER, 0xc105e, "bytes DMA'd in and out after the exporter's close");
+	p2ptest_unimport(ctl, h);
+	igt_assert_eq(p2ptest_count_phys_bufs(), before);
+}
 
-	/* One dynamic subtest per row of lib/p2ptest/contract.c's errno table. */
-	igt_subtest_with_dynamic("export-invalid") {
-		static struct p2ptest_export e;
-		static size_t i;	/* static: kept across a failed dynamic subtest's longjmp */
-		struct p2ptest_export_target t = {
-			.provider = prov.addr, .bar = (uint32_t)prov.bar,
-			.bar_size = prov.bar_size, .absent_bar = absent_bar(&prov),
-		};
+static void test_memory_decode_off(void)
+{
+	uint8_t scratch[64] = { 0 };
+	int fd = export_buf(&prov, 0, BUF_SIZE);
+	uint32_t h = p2ptest_import(ctl, fd, &client.addr, NULL);
+	int kmsg = open_kmsg();
+	int ret;
 
-		for (i = 0; i < p2ptest_nr_bad_exports; i++) {
-			igt_dynamic(p2ptest_bad_exports[i].name) {
-				igt_require_f(!p2ptest_bad_export_prepare(&p2ptest_bad_exports[i], &t,
-									  &e, ranges),
-					      "%s has all six BARs\n", prov.bdf);
-				do_ioctl_err(ctl, P2PTEST_IOC_EXPORT, &e, p2ptest_bad_exports[i].err);
-			}
-		}
-	}
+	igt_assert_eq(p2ptest_pci_set_decode(prov.bdf, false), 0);
+	ret = __p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch));
+	igt_assert_eq(__p2ptest_revoke(ctl, fd, 1), -EBUSY);
+	igt_assert_eq(p2ptest_pci_set_decode(prov.bdf, true), 0);
+	igt_assert_eq(ret, -ENODEV);
+	igt_assert(kmsg_has(kmsg, "memory decode off: 1 exported buffer(s) revoked"));
+	verify_then_unimport(fd, h, 0, 0xdec0);
+	close(kmsg);
+	close(fd);
+}
 
-	igt_subtest("mmap") {
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		view = map_buf(fd, BUF_SIZE);
-		fill(view, BUF_SIZE, 0x3a11);
-		igt_assert_eq(munmap(view, BUF_SIZE), 0);
-		view = map_buf(fd, BUF_SIZE);
-		check(view, BUF_SIZE, 0x3a11, "BAR bytes through a second mapping");
-		munmap(view, BUF_SIZE);
-		close(fd);
-		/* Another buffer of the same range shows the same memory. */
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		view = map_buf(fd, BUF_SIZE);
-		check(view, BUF_SIZE, 0x3a11, "BAR bytes through another buffer");
-		munmap(view, BUF_SIZE);
-		close(fd);
-	}
+static void test_reset(void)
+{
+	char path[128];
+	uint32_t h;
+	int fd, kmsg;
 
-	igt_subtest("import-dma-host-bridge") {
-		char verdict[32];
+	snprintf(path, sizeof(path), SYSPCI "/%s/reset", prov.bdf);
+	igt_require_f(access(path, W_OK) == 0, "%s cannot be reset\n", prov.bdf);
+	fd = export_buf(&prov, 0, BUF_SIZE);
+	h = p2ptest_import(ctl, fd, &client.addr, NULL);
+	kmsg = open_kmsg();
+	igt_assert_eq(p2ptest_pci_write(prov.bdf, "reset", "1"), 0);
+	igt_assert(kmsg_has(kmsg, "reset: 1 exported buffer(s) revoked"));
+	verify_then_unimport(fd, h, 4096, 0x4e5e);
+	close(kmsg);
+	close(fd);
+}
 
-		kernel_verdict(prov.bdf, client.bdf, verdict, sizeof(verdict));
-		igt_require_f(!strcmp(verdict, "THRU_HOST_BRIDGE"),
-			      "%s -> %s is %s here\n", prov.bdf, client.bdf, verdict);
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		view = map_buf(fd, BUF_SIZE);
-		igt_assert_eq(__p2ptest_import(ctl, fd, &client.addr, &imp), 0);
-		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_HOST_BRIDGE);
-		igt_info("route HOST_BRIDGE, %u DMA range(s), one IOVA: %s\n", imp.nr_vecs,
-			 imp.iova ? "yes" : "no");
-		dma_both_ways(imp.handle, view, 0, 0x1001);
-		dma_both_ways(imp.handle, view, 4096, 0x2002);
-		p2ptest_unimport(ctl, imp.handle);
-		munmap(view, BUF_SIZE);
-		close(fd);
-	}
+static void cleanup(void)
+{
+	igt_assert_eq(p2ptest_allowlist_set(saved_allowlist), 0);
+	close(ctl);
+}
 
-	igt_subtest("import-bus-addr") {
-		char verdict[32];
+igt_main
+{
+	igt_fixture
+		setup();
 
-		igt_require_f(nr_nvme == 2, "two QEMU NVMe controllers needed\n");
-		kernel_verdict(nvme[0].bdf, nvme[1].bdf, verdict, sizeof(verdict));
-		igt_require_f(!strcmp(verdict, "BUS_ADDR"), "%s -> %s is %s here\n",
-			      nvme[0].bdf, nvme[1].bdf, verdict);
-		bind_p2ptest(&nvme[0]);
-		bind_p2ptest(&nvme[1]);
-		fd = export_buf(&nvme[0], 0, 65536);
-		igt_assert_eq(__p2ptest_import(ctl, fd, &nvme[1].addr, &imp), 0);
-		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_BUS_ADDR);
-		igt_assert_eq_u32(imp.nr_vecs, 1);
-		/* An NVMe controller is not a DMA engine p2ptest drives. */
-		igt_assert_eq(__p2ptest_transfer(ctl, imp.handle, P2PTEST_TO_BUFFER, 0, scratch,
-						 sizeof(scratch)), -EOPNOTSUPP);
-		p2ptest_unimport(ctl, imp.handle);
-		close(fd);
-	}
+	igt_describe("Ranges of a memory BAR, one or scattered, export as one dma-buf of "
+		     "their total size.");
+	igt_subtest("export-bar")
+		test_export_bar();
 
-	igt_subtest("import-refused") {
-		igt_assert_eq(p2ptest_allowlist_set(""), 0);
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		kmsg = open_kmsg();
-		ret = __p2ptest_import(ctl, fd, &client.addr, &imp);
-		allow_host_bridge();
-		igt_assert_eq(ret, -EREMOTEIO);
-		igt_assert_f(kmsg_has(kmsg, "p2pdma: peer-to-peer DMA to"),
-			     "the refusal's explanation is not in the kernel log\n");
-		close(kmsg);
-		close(fd);
-	}
+	igt_describe("Each malformed export of the uAPI's errno table fails with its own "
+		     "errno.");
+	igt_subtest_with_dynamic("export-invalid")
+		test_export_invalid();
 
-	igt_subtest("import-vgem") {
-		int card = open_vgem(), prime;
+	igt_describe("Bytes written through a buffer's mmap read back through a second "
+		     "mapping and through another buffer of the same range.");
+	igt_subtest("mmap")
+		test_mmap();
 
-		igt_require_f(card >= 0, "no vgem device (CONFIG_DRM_VGEM)\n");
-		prime = vgem_buf(card, &view);
-		igt_assert_eq(__p2ptest_import(ctl, prime, &client.addr, &imp), 0);
-		igt_assert_eq_u32(imp.route, P2PTEST_ROUTE_SYSTEM);
-		dma_both_ways(imp.handle, view, 0, 0x7e01);
-		dma_both_ways(imp.handle, view, 4096, 0x7e02);
-		p2ptest_unimport(ctl, imp.handle);
-		munmap(view, BUF_SIZE);
-		close(prime);
-		close(card);
-	}
+	igt_describe("A client behind the host bridge imports a BAR buffer routed through "
+		     "the allow-listed bridge and DMAs to and from it, every byte verified.");
+	igt_subtest("import-dma-host-bridge")
+		test_import_dma_host_bridge();
 
-	igt_subtest("revoke-while-mapped") {
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		view = map_buf(fd, BUF_SIZE);
-		h = p2ptest_import(ctl, fd, &client.addr, NULL);
-		dma_both_ways(h, view, 0, 0x4e01);
-		p2ptest_revoke(ctl, fd, 0);
-		igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 0, scratch,
-						 sizeof(scratch)), -ENODEV);
-		p2ptest_revoke(ctl, fd, 1);
-		munmap(view, BUF_SIZE);
-		view = map_buf(fd, BUF_SIZE);
-		dma_both_ways(h, view, 4096, 0x4e02);
-		p2ptest_unimport(ctl, h);
-		munmap(view, BUF_SIZE);
-		close(fd);
-	}
+	igt_describe("An NVMe controller imports another's CMB behind the same switch by "
+		     "PCI bus address, as one DMA range.");
+	igt_subtest("import-bus-addr")
+		test_import_bus_addr();
 
-	igt_subtest("map-after-revoke") {
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		p2ptest_revoke(ctl, fd, 0);
-		igt_assert_eq(__p2ptest_import(ctl, fd, &client.addr, &imp), -ENODEV);
-		p2ptest_revoke(ctl, fd, 1);
-		h = p2ptest_import(ctl, fd, &client.addr, NULL);
-		p2ptest_unimport(ctl, h);
-		close(fd);
-	}
+	igt_describe("Without the host bridge on the allow-list the import fails with "
+		     "EREMOTEIO and the kernel log says why.");
+	igt_subtest("import-refused")
+		test_import_refused();
 
-	igt_subtest("several-importers") {
-		uint32_t hs[4];
-		int i;
+	igt_describe("A vgem dumb buffer, PRIME-exported through libdrm, imports as system "
+		     "memory and carries verified DMA both ways.");
+	igt_subtest("import-vgem")
+		test_import_vgem();
 
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		view = map_buf(fd, BUF_SIZE);
-		for (i = 0; i < 4; i++)
-			hs[i] = p2ptest_import(ctl, fd, &client.addr, NULL);
-		for (i = 0; i < 4; i++)
-			dma_both_ways(hs[i], view, (uint64_t)i * XFER, 0x5e00 + (uint64_t)i * 2);
-		p2ptest_revoke(ctl, fd, 0);
-		for (i = 0; i < 4; i++)
-			igt_assert_eq(__p2ptest_transfer(ctl, hs[i], P2PTEST_FROM_BUFFER, 0,
-							 scratch, sizeof(scratch)), -ENODEV);
-		p2ptest_revoke(ctl, fd, 1);
-		munmap(view, BUF_SIZE);
-		view = map_buf(fd, BUF_SIZE);
-		for (i = 0; i < 4; i++) {
-			dma_both_ways(hs[i], view, (uint64_t)(3 - i) * XFER, 0x5f00 + (uint64_t)i * 2);
-			p2ptest_unimport(ctl, hs[i]);
-		}
-		munmap(view, BUF_SIZE);
-		close(fd);
-	}
+	igt_describe("Revoking a buffer stops its importer's DMA with ENODEV; restored, the "
+		     "same import carries verified DMA again.");
+	igt_subtest("revoke-while-mapped")
+		test_revoke_while_mapped();
 
-	igt_subtest("close-exporter-fd") {
-		static uint8_t data[XFER];
-		int before = p2ptest_count_phys_bufs();
+	igt_describe("A revoked buffer cannot be imported (ENODEV) until it is restored.");
+	igt_subtest("map-after-revoke")
+		test_map_after_revoke();
 
-		igt_assert_f(before >= 0, "%s: %s\n", P2PTEST_BUFINFO, strerror(-before));
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		h = p2ptest_import(ctl, fd, &client.addr, NULL);
-		close(fd);
-		/* The import keeps the buffer: it still works, both ways. */
-		igt_assert_eq(p2ptest_count_phys_bufs(), before + 1);
-		fill(data, XFER, 0xc105e);
-		igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 2048, data, XFER), 0);
-		memset(data, 0, sizeof(data));
-		igt_assert_eq(__p2ptest_transfer(ctl, h, P2PTEST_FROM_BUFFER, 2048, data, XFER), 0);
-		check(data, XFER, 0xc105e, "bytes DMA'd in and out after the exporter's close");
-		p2ptest_unimport(ctl, h);
-		igt_assert_eq(p2ptest_count_phys_bufs(), before);
-	}
+	igt_describe("A revocation reaches every importer of a buffer, and a restore gives "
+		     "each its DMA back.");
+	igt_subtest("several-importers")
+		test_several_importers();
 
-	igt_subtest("memory-decode-off") {
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		h = p2ptest_import(ctl, fd, &client.addr, NULL);
-		kmsg = open_kmsg();
-		igt_assert_eq(p2ptest_pci_set_decode(prov.bdf, false), 0);
-		ret = __p2ptest_transfer(ctl, h, P2PTEST_TO_BUFFER, 0, scratch, sizeof(scratch));
-		igt_assert_eq(__p2ptest_revoke(ctl, fd, 1), -EBUSY);
-		igt_assert_eq(p2ptest_pci_set_decode(prov.bdf, true), 0);
-		igt_assert_eq(ret, -ENODEV);
-		igt_assert(kmsg_has(kmsg, "memory decode off: 1 exported buffer(s) revoked"));
-		verify_then_unimport(fd, h, 0, 0xdec0);
-		close(kmsg);
-		close(fd);
-	}
+	igt_describe("An import keeps its buffer working after the exporter closes its fd, "
+		     "and the buffer goes with the import.");
+	igt_subtest("close-exporter-fd")
+		test_close_exporter_fd();
 
-	igt_subtest("reset") {
-		char path[128];
+	igt_describe("Memory decode turned off in the provider's Command register revokes "
+		     "its buffers (a restore meanwhile: EBUSY); turned on, they work again.");
+	igt_subtest("memory-decode-off")
+		test_memory_decode_off();
 
-		snprintf(path, sizeof(path), SYSPCI "/%s/reset", prov.bdf);
-		igt_require_f(access(path, W_OK) == 0, "%s cannot be reset\n", prov.bdf);
-		fd = export_buf(&prov, 0, BUF_SIZE);
-		h = p2ptest_import(ctl, fd, &client.addr, NULL);
-		kmsg = open_kmsg();
-		igt_assert_eq(p2ptest_pci_write(prov.bdf, "reset", "1"), 0);
-		igt_assert(kmsg_has(kmsg, "reset: 1 exported buffer(s) revoked"));
-		verify_then_unimport(fd, h, 4096, 0x4e5e);
-		close(kmsg);
-		close(fd);
-	}
+	igt_describe("A function reset of the provider revokes its buffers and restores "
+		     "them after, with verified DMA.");
+	igt_subtest("reset")
+		test_reset();
 
+	igt_describe("The provider unplugged by QEMU (device_del) while its buffer is "
+		     "imported and mapped: ENODEV, a clean unimport, verified DMA after the "
+		     "replug.");
 	igt_subtest("hot-unplug")
-		unplug_while_mapped(&prov, UNPLUG_QMP, "P2PTEST_PROVIDER_QEMU_ID");
-	igt_subtest("hot-unplug-client")
-		unplug_while_mapped(&client, UNPLUG_QMP, "P2PTEST_CLIENT_QEMU_ID");
-	igt_subtest("sysfs-remove-provider")
-		unplug_while_mapped(&prov, UNPLUG_SYSFS, NULL);
-	igt_subtest("sysfs-remove-client")
-		unplug_while_mapped(&client, UNPLUG_SYSFS, NULL);
-	igt_subtest("sysfs-remove-vgem-client")
-		vgem_client_removed();
+		test_unplug_while_mapped(&prov, UNPLUG_QMP, "P2PTEST_PROVIDER_QEMU_ID");
 
-	igt_fixture {
-		igt_assert_eq(p2ptest_allowlist_set(saved_allowlist), 0);
-		close(ctl);
-	}
+	igt_describe("The client unplugged by QEMU (device_del) while it imports a mapped "
+		     "buffer: ENODEV, a clean unimport, verified DMA after the replug.");
+	igt_subtest("hot-unplug-client")
+		test_unplug_while_mapped(&client, UNPLUG_QMP, "P2PTEST_CLIENT_QEMU_ID");
+
+	igt_describe("As hot-unplug, the provider removed through sysfs and found again by "
+		     "a bus rescan.");
+	igt_subtest("sysfs-remove-provider")
+		test_unplug_while_mapped(&prov, UNPLUG_SYSFS, NULL);
+
+	igt_describe("As hot-unplug-client, the client removed through sysfs and found "
+		     "again by a bus rescan.");
+	igt_subtest("sysfs-remove-client")
+		test_unplug_while_mapped(&client, UNPLUG_SYSFS, NULL);
+
+	igt_describe("A client removed while it imports a vgem buffer (vgem maps at attach) "
+		     "takes its imports' mappings with it: DMA fails with ENODEV and the "
+		     "unimport after touches nothing of the removed device.");
+	igt_subtest("sysfs-remove-vgem-client")
+		test_vgem_client_removed();
+
+	igt_fixture
+		cleanup();
 }

@@ -22,10 +22,11 @@ jmp_buf igt_dynamic_jmpbuf;
 enum block { NONE, FIXTURE, SUBTEST, DYNAMIC };
 
 static const char *prog;
-static bool listing, debugging;
+static bool listing, describing, debugging;
 static char *run_filter, *dyn_filter;
+static char description[512];		/* igt_describe()'s, for the next subtest */
 static bool filter_matched;
-static const char *skip_rest;		/* why later subtests skip */
+static const char *rest_result;		/* every later subtest's once a fixture skipped or failed */
 static bool failed, passed;
 static enum block in;
 static char subtest[256], dynamic[256];
@@ -63,6 +64,7 @@ static void usage(FILE *f, const char *help_str)
 {
 	fprintf(f, "Usage: %s [OPTIONS]\n"
 		"  --list-subtests\n"
+		"  --describe[=<pattern>]\n"
 		"  --run-subtest <pattern>[,<pattern>...]\n"
 		"  --dynamic-subtest <pattern>[,<pattern>...]\n"
 		"  --debug\n"
@@ -72,7 +74,7 @@ static void usage(FILE *f, const char *help_str)
 }
 
 /* Values of our own long options, clear of any short option a test adds. */
-enum { OPT_LIST = 500, OPT_RUN, OPT_DYNAMIC, OPT_DEBUG, OPT_HELP };
+enum { OPT_LIST = 500, OPT_DESCRIBE, OPT_RUN, OPT_DYNAMIC, OPT_DEBUG, OPT_HELP };
 
 int igt_subtest_init_parse_opts(int *argc, char **argv,
 				const char *extra_short_opts,
@@ -83,12 +85,14 @@ int igt_subtest_init_parse_opts(int *argc, char **argv,
 {
 	static const struct option own[] = {
 		{ "list-subtests", no_argument, NULL, OPT_LIST },
+		{ "describe", optional_argument, NULL, OPT_DESCRIBE },
 		{ "run-subtest", required_argument, NULL, OPT_RUN },
 		{ "dynamic-subtest", required_argument, NULL, OPT_DYNAMIC },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, OPT_HELP },
 	};
 	const size_t n_own = sizeof(own) / sizeof(own[0]);
+	char *describe_filter = NULL;
 	struct option *opts;
 	size_t n_extra = 0;
 	int c;
@@ -110,6 +114,10 @@ int igt_subtest_init_parse_opts(int *argc, char **argv,
 		switch (c) {
 		case OPT_LIST:
 			listing = true;
+			break;
+		case OPT_DESCRIBE:
+			listing = describing = true;
+			describe_filter = optarg;
 			break;
 		case OPT_RUN:
 			run_filter = optarg;
@@ -135,6 +143,9 @@ int igt_subtest_init_parse_opts(int *argc, char **argv,
 		}
 	}
 	free(opts);
+	/* As in IGT, a listing ignores --run-subtest; --describe=PATTERN filters. */
+	if (listing)
+		run_filter = describe_filter;
 	if (optind < *argc) {
 		fprintf(stderr, "%s: unexpected argument %s\n", prog, argv[optind]);
 		usage(stderr, help_str);
@@ -160,7 +171,7 @@ static bool matches(const char *filter, const char *name)
 
 bool __igt_fixture(void)
 {
-	if (listing || skip_rest)
+	if (listing || rest_result)
 		return false;
 	in = FIXTURE;
 	return true;
@@ -178,6 +189,56 @@ void __igt_fixture_end(void)
 	siglongjmp(igt_subtest_jmpbuf, 1);
 }
 
+/*
+ * Prints @words indented by two, wrapped as IGT wraps them: a line takes
+ * words while their letters, spaces not counted, fit in 78 columns.
+ */
+static void print_wrapped(const char *words)
+{
+	int letters = 0, len;
+
+	for (words += strspn(words, " "); *words; words += strspn(words, " ")) {
+		len = (int)strcspn(words, " ");
+		if (letters && letters + len > 78) {
+			putchar('\n');
+			letters = 0;
+		}
+		printf("%s%.*s", letters ? " " : "  ", len, words);
+		letters += len;
+		words += len;
+	}
+	putchar('\n');
+}
+
+/* The --describe entry of subtest @name, as IGT prints it. */
+static void describe(const char *name, const char *file, int line)
+{
+	printf("SUB %s %s:%d:\n", name, file, line);
+	if (description[0])
+		print_wrapped(description);
+	else
+		printf("  NO DOCUMENTATION!\n");
+	putchar('\n');
+	description[0] = '\0';
+}
+
+void igt_describe_f(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!describing)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(description, sizeof(description), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(description)) {
+		fprintf(stderr, "%s: a description longer than %zu bytes\n", prog,
+			sizeof(description) - 1);
+		exit(IGT_EXIT_INVALID);
+	}
+}
+
 static void subtest_result(const char *result)
 {
 	printf("Subtest %s: %s (%.3fs)\n", subtest, result, since(&subtest_start));
@@ -189,23 +250,28 @@ bool __igt_run_subtest(const char *subtest_name, const char *file, const int lin
 {
 	const char *name = subtest_name;
 
-	(void)file;
-	(void)line;
+	if (!matches(run_filter, name)) {
+		description[0] = '\0';
+		return false;
+	}
+	filter_matched = true;
+	if (describing) {
+		describe(name, file, line);
+		return false;
+	}
 	if (listing) {
 		printf("%s\n", name);
 		return false;
 	}
-	if (!matches(run_filter, name))
-		return false;
-	filter_matched = true;
 	snprintf(subtest, sizeof(subtest), "%s", name);
+	/* As in IGT, a subtest that cannot start only has its result line. */
+	if (rest_result) {
+		printf("Subtest %s: %s (0.000s)\n", subtest, rest_result);
+		return false;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &subtest_start);
 	printf("Starting subtest: %s\n", subtest);
 	kmsg("starting subtest %s\n", subtest);
-	if (skip_rest) {
-		printf("Subtest %s: SKIP (0.000s)\n", subtest);
-		return false;
-	}
 	in = SUBTEST;
 	container = false;
 	dyn_ran = dyn_failed = false;
@@ -281,7 +347,7 @@ void igt_fail(int exitcode)
 		siglongjmp(igt_subtest_jmpbuf, 1);
 	case FIXTURE:
 		failed = true;
-		skip_rest = "a fixture failed";
+		rest_result = "FAIL";
 		__igt_fixture_end();
 	case NONE:
 		break;
@@ -325,12 +391,11 @@ static void vskip(const char *fmt, va_list ap)
 		subtest_result("SKIP");
 		siglongjmp(igt_subtest_jmpbuf, 1);
 	case FIXTURE:
-		skip_rest = "a fixture's requirement was not met";
+		rest_result = "SKIP";
 		__igt_fixture_end();
 	case NONE:
 		break;
 	}
-	skip_rest = "a requirement was not met";
 	igt_exit();
 }
 
@@ -363,12 +428,12 @@ void __igt_skip_check(const char *file, const int line,
 
 void igt_exit(void)
 {
-	if (listing)
-		exit(IGT_EXIT_SUCCESS);
 	if (run_filter && !filter_matched) {
 		fprintf(stderr, "%s: no subtest matches %s\n", prog, run_filter);
 		exit(IGT_EXIT_INVALID);
 	}
+	if (listing)
+		exit(IGT_EXIT_SUCCESS);
 	exit(failed ? IGT_EXIT_FAILURE : passed ? IGT_EXIT_SUCCESS : IGT_EXIT_SKIP);
 }
 

@@ -12,16 +12,18 @@
  *   Starting dynamic subtest: NAME      Dynamic subtest NAME: FAIL (0.100s)
  *
  * Exit status: 0 when a subtest ran and none failed, 77 when every one
- * skipped, 98 when one failed, 79 for a --run-subtest that names none.
- * Options: --list-subtests, --run-subtest PATTERN[,PATTERN],
- * --dynamic-subtest PATTERN (fnmatch patterns), --debug.
+ * skipped, 98 when one failed, 79 for a --run-subtest (or --describe)
+ * that names none. Options: --list-subtests, --describe[=PATTERN] (each
+ * subtest's igt_describe() text, in IGT's format), --run-subtest
+ * PATTERN[,PATTERN], --dynamic-subtest PATTERN (fnmatch patterns), --debug.
  *
  * As in IGT, every block (fixture, subtest, dynamic subtest) is left with
  * a siglongjmp once its result is known, success included: a local
  * variable written in a block and read after it must be static or
- * volatile, and clean-up belongs in a later igt_fixture. A fixture that
- * skips skips every subtest after it; one that fails fails the binary and
- * skips the rest.
+ * volatile, and clean-up belongs in a later igt_fixture. After a fixture
+ * that skips, every later subtest and fixture is skipped; after one that
+ * fails, every later subtest fails without running, and later fixtures are
+ * skipped.
  */
 #ifndef IGT_CORE_H
 #define IGT_CORE_H
@@ -147,6 +149,14 @@ void __igt_fail_assert(const char *domain, const char *file,
 		       const int line, const char *func, const char *assertion,
 		       const char *format, ...);
 __attribute__((noreturn)) void igt_exit(void);
+
+/*
+ * Describes the next igt_subtest: what it checks, for --describe, which
+ * prints it under the subtest's name; a run or a listing ignores it.
+ */
+__attribute__((format(printf, 1, 2)))
+void igt_describe_f(const char *fmt, ...);
+#define igt_describe(dsc)	igt_describe_f("%s", (dsc))
 
 #define igt_assert(expr) \
 	do { \

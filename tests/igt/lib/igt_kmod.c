@@ -3,7 +3,7 @@
  * A kernel module's selftests as IGT subtests, the way IGT's
  * igt_kselftests() runs them: every module parameter named
  * igt__<order>__<name> enables one selftest; each is a dynamic subtest of
- * "all-tests", run by loading the module with only that parameter set
+ * "all-tests" (see igt_kmod.h for a filter), run by loading the module with only that parameter set
  * (a failing selftest fails the load) and unloading it again.
  *
  * The module is looked up by name through libkmod (modules.dep of the
@@ -11,7 +11,7 @@
  * IGT_KMOD_PATH (colon-separated): a kernel built out of tree has no
  * modules.dep.
  */
-#include <fnmatch.h>
+#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,13 +94,25 @@ static int list_selftests(struct kmod_module *mod, struct selftest *st, int max)
 	return n;
 }
 
+/* @name less the prefix @filter and the separator after it, as IGT names the dynamic subtest. */
+static const char *unfiltered(const char *name, const char *filter)
+{
+	if (!filter)
+		return name;
+	name += strlen(filter);
+	if (*name && !isalpha((unsigned char)*name))
+		name++;
+	return name;
+}
+
 /**
  * igt_kselftests() - run a module's selftests as dynamic subtests
  * @module_name: e.g. "dmabuf_selftests"
  * @module_options: more parameters for every load, or NULL
  * @result_option: ignored: only modules that report through their load
  *	status are run here
- * @filter: fnmatch pattern of the selftests to run, or NULL for all
+ * @filter: prefix of the names of the selftests to run, and the subtest's
+ *	name; NULL: all, in "all-tests"
  */
 void igt_kselftests(const char *module_name, const char *module_options,
 		    const char *result_option, const char *filter)
@@ -110,8 +122,10 @@ void igt_kselftests(const char *module_name, const char *module_options,
 	static struct kmod_module *mod;
 	static struct kmod_ctx *ctx;
 	static int n;
+	static int i;	/* static: kept across a failed dynamic subtest's longjmp */
 	char params[512];
-	int i, ret;
+	const char *name;
+	int ret;
 
 	(void)result_option;
 	igt_fixture {
@@ -127,11 +141,12 @@ void igt_kselftests(const char *module_name, const char *module_options,
 		unload(mod);
 	}
 
-	igt_subtest_with_dynamic("all-tests") {
+	igt_subtest_with_dynamic(filter ? filter : "all-tests") {
 		for (i = 0; i < n; i++) {
-			if (filter && fnmatch(filter, st[i].param + st[i].name, 0))
+			name = st[i].param + st[i].name;
+			if (filter && strncmp(name, filter, strlen(filter)))
 				continue;
-			igt_dynamic(st[i].param + st[i].name) {
+			igt_dynamic(unfiltered(name, filter)) {
 				snprintf(params, sizeof(params), "%s=1 %s", st[i].param,
 					 module_options ? module_options : "");
 				ret = kmod_module_insert_module(mod, 0, params);

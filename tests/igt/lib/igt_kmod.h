@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * The part of IGT's lib/igt_kmod.h our tests use (see igt_core.h). As in
- * IGT, igt.h does not include it: a test that runs kernel selftests
- * includes it itself.
- */
+/* The part of IGT's lib/igt_kmod.h our tests use (see igt_core.h). */
 #ifndef IGT_KMOD_H
 #define IGT_KMOD_H
 
@@ -12,10 +8,12 @@
 /*
  * Runs the selftests of @module_name (module parameters igt__<N>__<name>)
  * as dynamic subtests of "all-tests", each by loading the module with its
- * parameter and @module_options set; @filter, an fnmatch pattern, picks
- * the selftests (NULL: all). @result_option names the parameter through
- * which a module reports a result other than by failing its load; this
- * harness runs only modules that report through the load, and ignores it.
+ * parameter and @module_options set. @filter (NULL: all) keeps the
+ * selftests whose name starts with it and, as in IGT, names the subtest
+ * instead of "all-tests" and is left out of the dynamic subtests' names.
+ * @result_option names the parameter through which a module reports a
+ * result other than by failing its load; this harness runs only modules
+ * that report through the load, and ignores it.
  */
 void igt_kselftests(const char *module_name,
 		    const char *module_options,
