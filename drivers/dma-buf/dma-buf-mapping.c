@@ -68,7 +68,7 @@ static int map_iova(struct device *dev, const struct phys_vec *ranges,
 	return 0;
 
 undo:
-	/* Also gives the range back: dma_use_iova() is false again. */
+	/* Also gives the range back; the failed map is never unmapped. */
 	dma_iova_destroy(dev, &map->state, off, map->dir, DMA_ATTR_MMIO);
 	return ret;
 }

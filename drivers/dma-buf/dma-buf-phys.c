@@ -393,7 +393,8 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_phys_restore, DMA_BUF);
  *
  * Return: 0; -ENODEV for a revoked buffer, -EREMOTEIO when the device may
  * not reach the memory (the reason is logged), -ENOMEM, or the exporter's
- * or the DMA API's error. Nothing is left mapped on failure.
+ * or the DMA API's error. Nothing is left mapped on failure, and @map then
+ * holds nothing to undo: do not pass it to dma_buf_unmap_attachment_vec().
  */
 int dma_buf_map_attachment_vec(struct dma_buf_attachment *attach,
 			       enum dma_data_direction dir,

@@ -199,8 +199,17 @@ static int do_import(struct xarray *xa, struct p2ptest_import *arg)
 	if (ret)
 		goto err_put_buf;
 
+	/*
+	 * What the import reports is read under the lock that mapped it: once
+	 * the lock is dropped, a revoke may unmap it (move_notify).
+	 */
 	dma_resv_lock(rec->dmabuf->resv, NULL);
 	ret = import_map(rec);
+	if (!ret) {
+		arg->route = route_uapi(rec->map.route);
+		arg->nr_vecs = rec->map.nr;
+		arg->iova = dma_use_iova(&rec->map.state);
+	}
 	dma_resv_unlock(rec->dmabuf->resv);
 	if (ret)
 		goto err_detach;
@@ -210,9 +219,6 @@ static int do_import(struct xarray *xa, struct p2ptest_import *arg)
 	if (ret)
 		goto err_detach;
 	arg->handle = handle;
-	arg->route = route_uapi(rec->map.route);
-	arg->nr_vecs = rec->map.nr;
-	arg->iova = dma_use_iova(&rec->map.state);
 	return 0;
 
 err_detach:
