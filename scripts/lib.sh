@@ -17,7 +17,7 @@ export CCACHE_DIR CCACHE_BASEDIR CCACHE_NOHASHDIR
 # Directories of the repo that are overlaid onto the kernel tree at the
 # same paths. They only ever add files; changes to 6.1's own files are
 # the numbered patches in patches/.
-OVERLAY_DIRS="block drivers/pci/p2pdma drivers/dma-buf kernel/dma include/linux include/uapi/linux drivers/iommu Documentation/PCI Documentation/driver-api"
+OVERLAY_DIRS="block drivers/pci/p2pdma drivers/dma-buf kernel/dma include/linux drivers/iommu Documentation/PCI Documentation/driver-api"
 
 say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * The export errnos of include/uapi/linux/p2ptest.h as a table: one bad
+ * The export errnos of tests/p2ptest/uapi/linux/p2ptest.h as a table: one bad
  * argument per row, applied to an otherwise good export of one page, and
  * the errno the kernel must answer. IGT's export-invalid subtests,
  * p2ptest_errno and the fuzzer all take their cases from here.

@@ -4,14 +4,16 @@
 # needs KHDR=, the project kernel's uAPI headers), compile with
 # $(P2PTEST_INC) and depend on $(P2PTEST_HDRS). The library is built into
 # $(O)/libp2ptest with its own flags, whatever the program's. Including
-# this file leaves the default goal as it was.
+# this file leaves the default goal as it was. <linux/p2ptest.h> is the
+# test module's uAPI header, in tests/p2ptest/uapi (not among the kernel's).
 P2PTEST_GOAL := $(.DEFAULT_GOAL)
 P2PTEST_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 P2PTEST_OUT := $(O)/libp2ptest
 P2PTEST_LIB := $(P2PTEST_OUT)/libp2ptest.a
 P2PTEST_VFIO := $(P2PTEST_OUT)/vfio.o
-P2PTEST_INC := -I$(P2PTEST_DIR) -I$(P2PTEST_DIR)/../../include/uapi
-P2PTEST_HDRS := $(wildcard $(P2PTEST_DIR)/*.h) $(P2PTEST_DIR)/../../include/uapi/linux/p2ptest.h
+P2PTEST_UAPI := $(P2PTEST_DIR)/../../tests/p2ptest/uapi
+P2PTEST_INC := -I$(P2PTEST_DIR) -I$(P2PTEST_UAPI)
+P2PTEST_HDRS := $(wildcard $(P2PTEST_DIR)/*.h) $(P2PTEST_UAPI)/linux/p2ptest.h
 P2PTEST_CFLAGS = -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(P2PTEST_INC)
 
 $(P2PTEST_LIB): $(addprefix $(P2PTEST_OUT)/,pci.o ioctl.o kernel.o p2pmem.o block.o contract.o)

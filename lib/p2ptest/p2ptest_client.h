@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * The p2ptest client library: what a program that drives /dev/p2ptest
- * (include/uapi/linux/p2ptest.h) needs around its ioctls. PCI addresses,
+ * (tests/p2ptest/uapi/linux/p2ptest.h) needs around its ioctls. PCI addresses,
  * sysfs, binding a device to a driver, the ioctls themselves, and what the
  * kernel publishes about dma-bufs, IOMMU page tables and P2P routes. The
  * VFIO side is p2ptest_vfio.h.

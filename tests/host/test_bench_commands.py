@@ -108,7 +108,7 @@ class BenchCommandsConfigure(unittest.TestCase):
         left_out = [line for line in res.stderr.splitlines() if "left out" in line]
         self.assertEqual(len(left_out), 1, res.stderr)
         named = left_out[0].split(": ")[-1].split()
-        for opt in ("CONFIG_DMABUF_P2PTEST", "CONFIG_P2P_NOT_IN_LINUX"):
+        for opt in ("CONFIG_VFIO_PCI_DMABUF", "CONFIG_P2P_NOT_IN_LINUX"):
             self.assertIn(opt, named)
         self.assertNotIn("CONFIG_DMA_MAP_BENCHMARK", named)
         self.assertIn("wanted CONFIG_DMA_MAP_BENCHMARK=m, got: CONFIG_DMA_MAP_BENCHMARK=y",

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * dmabuf_p2p: dma-bufs of PCI BAR ranges exported by /dev/p2ptest
- * (include/uapi/linux/p2ptest.h), imported by a client device that DMAs
+ * (tests/p2ptest/uapi/linux/p2ptest.h), imported by a client device that DMAs
  * to and from them, revoked, hot-unplugged; and a system-memory dma-buf
  * from vgem imported the same way.
  *

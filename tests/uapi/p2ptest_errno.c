@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Every documented errno of /dev/p2ptest's export and import calls
- * (include/uapi/linux/p2ptest.h), one bad argument at a time, against a
+ * (tests/p2ptest/uapi/linux/p2ptest.h), one bad argument at a time, against a
  * provider bound to p2ptest: one test each. The export's bad arguments are
  * the rows of the uAPI's errno table (lib/p2ptest/contract.c).
  *

@@ -4,7 +4,7 @@
  * Every call gets arguments drawn from edge values (0, 1, a page, the BAR
  * size, the top of the address space, ...), live and dead file descriptors
  * and handles, known and unknown devices; it must succeed or fail with an
- * errno its interface documents (include/uapi/linux/p2ptest.h,
+ * errno its interface documents (tests/p2ptest/uapi/linux/p2ptest.h,
  * Documentation/PCI/p2pdma-routing.rst). Then everything is closed and the
  * kernel must hold no dma-buf of physical ranges, the client's IOMMU page
  * table what it held before, and the allow-list what it said before.

@@ -251,13 +251,15 @@ wait_for() {
 # plan_status: the plan's exit status for the host, 1 if a step failed.
 plan_status() { ! grep -q '^fail' "$RES/steps"; }
 
-# load_p2ptest: insmod the p2ptest module. The harness starts edu with
-# dma_mask=0xffffffffffffffff (tests/vm/topologies.py), which the guest
-# cannot see: say it (p2ptest assumes QEMU's 28-bit default otherwise).
+# load_p2ptest: insmod the p2ptest test module (tests/p2ptest, built out
+# of tree by scripts/kbuild into extmod/p2ptest). The harness starts edu
+# with dma_mask=0xffffffffffffffff (tests/vm/topologies.py), which the
+# guest cannot see: say it (p2ptest assumes QEMU's 28-bit default
+# otherwise).
 # An earlier plan of the lane may have loaded it already.
 load_p2ptest() {
 	[ -d /sys/module/p2ptest ] ||
-		insmod "$(kmod drivers/dma-buf/p2ptest/p2ptest.ko)" edu_dma_bits=64
+		insmod "$(kmod extmod/p2ptest/p2ptest.ko)" edu_dma_bits=64
 }
 
 # igt_run DIR ARG...: run the IGT-style runner (tests/igt/igt_runner.py) as

@@ -390,7 +390,8 @@ static int run(struct model *m, const struct args *args, struct output *out)
 
 	r.ctl = p2ptest_open();
 	if (r.ctl < 0)
-		die("cannot open %s: %s (load the p2ptest module: CONFIG_DMABUF_P2PTEST)",
+		die("cannot open %s: %s (load the p2ptest test module, tests/p2ptest: "
+		    "insmod build/kernel-debug/extmod/p2ptest/p2ptest.ko)",
 		    P2PTEST_DEV, strerror(-r.ctl));
 	r.want = malloc(r.size);
 	r.got = malloc(r.size);

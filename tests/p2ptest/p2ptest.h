@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Internal interfaces of the p2ptest module (drivers/dma-buf/p2ptest). */
-#ifndef DMA_BUF_P2PTEST_H
-#define DMA_BUF_P2PTEST_H
+/* Internal interfaces of the p2ptest test module (tests/p2ptest). */
+#ifndef TESTS_P2PTEST_H
+#define TESTS_P2PTEST_H
 
 #include <linux/dma-buf-mapping.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/pci.h>
 
-#include <uapi/linux/p2ptest.h>
+#include "uapi/linux/p2ptest.h"
 
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
@@ -69,4 +69,4 @@ void p2ptest_drop_imports_of(struct p2ptest_dev *pd);
 int p2ptest_edu_dma(struct p2ptest_dev *pd, dma_addr_t addr, void *buf, size_t len,
 		    bool to_buffer);
 
-#endif /* DMA_BUF_P2PTEST_H */
+#endif /* TESTS_P2PTEST_H */

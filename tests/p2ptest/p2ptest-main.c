@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/p2ptest (include/uapi/linux/p2ptest.h): exports of BAR ranges,
+ * /dev/p2ptest (uapi/linux/p2ptest.h): exports of BAR ranges,
  * imports of any dma-buf for a bound client device, DMA transfers by the
  * client, revocation. An import is a dynamic, peer2peer attachment mapped
  * with dma_buf_map_attachment_vec(); its move_notify unmaps it, so a
