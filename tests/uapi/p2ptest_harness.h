@@ -28,7 +28,10 @@
  * starve (edu alone takes 100 ms a DMA): no verdict may depend on how fast
  * they run. A day is longer than any bound of the VM around them (vmrun
  * --timeout, 3000 s by default), which is what catches a hang. Tests of a
- * few calls keep the default, thousands of times what they take.
+ * few calls keep the default, thousands of times what they take; a test
+ * that opens a VFIO device does not (vfio-pci resets the function on open
+ * and close, up to a second each, in guest time that a starved vCPU does
+ * not shorten), nor does anything that waits for a device.
  */
 #define P2PTEST_TIMEOUT		(24 * 3600)
 

@@ -235,7 +235,7 @@ FIXTURE_TEARDOWN(vfio)
 	close_exporter(_metadata, &self->x);
 }
 
-TEST_F(vfio, probe)
+TEST_F_TIMEOUT(vfio, probe, P2PTEST_TIMEOUT)
 {
 	int get = feature(&self->x, GET | VFIO_DEVICE_FEATURE_PROBE, FULL, bar, 0, 2, two);
 	int set = feature(&self->x, SET | VFIO_DEVICE_FEATURE_PROBE, FULL, bar, 0, 2, two);
@@ -244,7 +244,7 @@ TEST_F(vfio, probe)
 	EXPECT_ERRNO(EINVAL, set);
 }
 
-TEST_F(vfio, export)
+TEST_F_TIMEOUT(vfio, export, P2PTEST_TIMEOUT)
 {
 	int dmabuf = __vfio_dma_buf_export(self->x.dev, bar, two, 2);
 	off_t size;
@@ -255,7 +255,7 @@ TEST_F(vfio, export)
 	EXPECT_EQ(2 * RANGE_LEN, size);
 }
 
-TEST_F(vfio, import)
+TEST_F_TIMEOUT(vfio, import, P2PTEST_TIMEOUT)
 {
 	int dmabuf = __vfio_dma_buf_export(self->x.dev, bar, two, 2), ret;
 	uint32_t handle;
@@ -412,7 +412,7 @@ FIXTURE_TEARDOWN(bad_export)
 }
 
 /* Its errno, and nothing left behind. */
-TEST_F(bad_export, refused)
+TEST_F_TIMEOUT(bad_export, refused, P2PTEST_TIMEOUT)
 {
 	int fds = p2ptest_count_fds(), bufs = p2ptest_count_phys_bufs(), ret, i;
 	struct vfio_region_dma_range r[2];

@@ -239,14 +239,20 @@ qmp() {
 	rm -f "$q/reply"
 }
 
-# wait_for PATH: wait until PATH exists (a device coming back after a
-# replug or rescan probes in its own time); fails after 600 s, a bound no
-# guest reaches unless the device never comes.
-wait_for() {
+# wait_until CMD...: wait until CMD succeeds (a device coming back after a
+# replug, rescan or bind probes in its own time); fails after 600 s, a
+# bound no guest reaches unless the device never comes.
+wait_until() {
 	n=0
-	while [ ! -e "$1" ] && [ $n -lt 600 ]; do sleep 1; n=$((n + 1)); done
-	[ -e "$1" ]
+	until "$@"; do
+		[ $n -lt 600 ] || return 1
+		sleep 1
+		n=$((n + 1))
+	done
 }
+
+# wait_for PATH: wait_until PATH exists.
+wait_for() { wait_until test -e "$1"; }
 
 # plan_status: the plan's exit status for the host, 1 if a step failed.
 plan_status() { ! grep -q '^fail' "$RES/steps"; }

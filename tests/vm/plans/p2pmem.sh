@@ -27,6 +27,9 @@ if wait_for "/sys/bus/pci/devices/$provider/p2pmem/available"; then
 else
 	fail provider-p2pmem "$provider publishes no p2pmem under nvme"
 fi
+# The client's namespace, which nvme's scan work adds after a bind.
+has_namespace() { [ -b "$(nvme_ns "$client")" ]; }
+step client-namespace wait_until has_namespace
 # The namespace of the client controller.
 blk=$(nvme_ns "$client")
 alloc=/sys/bus/pci/devices/$provider/p2pmem/allocate

@@ -130,6 +130,10 @@ esac
 # Real P2P DMA through the struct-page path: only QEMU with the IOMMU off
 # routes it.
 if [ "$P2P_TOPOLOGY" = switch ] && [ "$P2P_IOMMU" = off ]; then
+	# The rescanned controller publishes its CMB from nvme's reset work,
+	# after probe() returns: the suite wants it published.
+	wait_for "/sys/bus/pci/devices/$b/p2pmem/available" ||
+		fail rescan-p2pmem "$b publishes no p2pmem after the rescan"
 	kunit p2pdma_nvme_kunit.ko bdev=/dev/nvme0n1 seed="$(nvme_seed /sys/block/nvme0n1/device)" \
 		distance=4
 fi
