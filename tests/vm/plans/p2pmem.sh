@@ -128,11 +128,12 @@ rmmod brd
 
 # fio_on_provider: start fio on the provider's memory in the background
 # and return once it has mapped it (the pool's counter drops); $fio_pid.
-# Its run time only bounds a removal that fails to stop it.
+# Its run time only bounds a removal that fails to stop it (far beyond a
+# slow eject on a starved guest: fio still running then is a failure).
 fio_on_provider() {
 	full=$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available)
 	chroot /host fio --name=unplug --filename="$blk" --direct=1 --ioengine=io_uring \
-		--bs=64k --iodepth=8 --rw=randrw --offset=1M --size=1M --time_based --runtime=120 \
+		--bs=64k --iodepth=8 --rw=randrw --offset=1M --size=1M --time_based --runtime=1800 \
 		--mem="mmapshared:$alloc" >"$RES/fio-$1.out" 2>&1 &
 	fio_pid=$!
 	while [ "$(cat /sys/bus/pci/devices/"$provider"/p2pmem/available 2>/dev/null)" = "$full" ] &&
@@ -143,13 +144,22 @@ fio_on_provider() {
 	else fail "fio-running-$1" "fio ended before it mapped p2pmem: $(tail -n1 "$RES/fio-$1.out")"; fi
 }
 
+# fio_stopped WHAT: wait for the fio of fio_on_provider, whose I/O must
+# have failed (exit status 0: it ran to its end, the removal did not stop it).
+fio_stopped() {
+	wait "$fio_pid"
+	rc=$?
+	log "fio under $1 exited with $rc"
+	if [ "$rc" -ne 0 ]; then pass "fio-stopped-by-$1"
+	else fail "fio-stopped-by-$1" "fio ran to its end: $(tail -n1 "$RES/fio-$1.out")"; fi
+}
+
 # Remove the provider while fio uses its memory: the removal must return,
 # fio must end (its I/O fails, its mapping is gone), and the device must
 # come back with its whole pool. Through sysfs, then as a hot unplug.
 fio_on_provider sysfs-remove
 step remove-under-fio pci_remove "$provider"
-wait $fio_pid
-log "fio under sysfs removal exited with $?"
+fio_stopped sysfs-remove
 check_eq provider-gone "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
 step rescan pci_rescan
 # nvme maps its CMB in its reset work, after probe() returns.
@@ -161,8 +171,7 @@ fi
 
 fio_on_provider hot-unplug
 check_eq hot-unplug-under-fio "$(qmp unplug "$qemu_id")" ok
-wait $fio_pid
-log "fio under hot unplug exited with $?"
+fio_stopped hot-unplug
 check_eq hot-unplugged "$(ls -d /sys/bus/pci/devices/"$provider" 2>/dev/null)" ""
 check_eq replug "$(qmp replug "$qemu_id")" ok
 if wait_for "/sys/bus/pci/devices/$provider/p2pmem/available"; then
