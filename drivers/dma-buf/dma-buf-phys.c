@@ -242,12 +242,18 @@ static const struct dma_buf_ops phys_ops = {
  * @info->owner until it is released, so @info->release never runs in an
  * unloaded module.
  *
+ * The number of ranges has no limit. The only caller outside tests,
+ * VFIO_DEVICE_FEATURE_DMA_BUF, must take every count mainline takes, and
+ * mainline has no limit: a limit here would be one only VFIO hits. Memory
+ * bounds the count instead: the caller already holds the ranges, a count
+ * too big for the copy fails with -ENOMEM without a warning, and on 64-bit
+ * an importer's per-range arrays are no bigger than the copy.
+ *
  * Needs CONFIG_DMABUF_MOVE_NOTIFY: without it 6.1 pins every attachment
  * when it is mapped, and revocable memory cannot be pinned.
  *
- * Return: the buffer, or ERR_PTR(-EINVAL) for bad ranges (-E2BIG for more
- * than %DMA_BUF_PHYS_MAX_RANGES), -EOPNOTSUPP without
- * CONFIG_DMABUF_MOVE_NOTIFY, -ENOMEM, or dma_buf_export()'s error.
+ * Return: the buffer, or ERR_PTR(-EINVAL) for bad ranges, -EOPNOTSUPP
+ * without CONFIG_DMABUF_MOVE_NOTIFY, -ENOMEM, or dma_buf_export()'s error.
  */
 struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 {
@@ -260,8 +266,6 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!info->provider || !info->nr)
 		return ERR_PTR(-EINVAL);
-	if (info->nr > DMA_BUF_PHYS_MAX_RANGES)
-		return ERR_PTR(-E2BIG);
 	for (i = 0; i < info->nr; i++) {
 		const struct phys_vec *r = &info->vecs[i];
 		phys_addr_t end;
@@ -278,7 +282,7 @@ struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info)
 	if (!pb)
 		return ERR_PTR(-ENOMEM);
 	pb->ranges = kmemdup(info->vecs, array_size(info->nr, sizeof(*info->vecs)),
-			     GFP_KERNEL);
+			     GFP_KERNEL | __GFP_NOWARN);
 	if (!pb->ranges) {
 		dmabuf = ERR_PTR(-ENOMEM);
 		goto err_free_pb;

@@ -68,7 +68,7 @@ void dma_buf_unmap_attachment_vec(struct dma_buf_attachment *attach,
  * struct dma_buf_phys_export_info - what dma_buf_phys_export() needs
  * @provider: the owner of the ranges (pcim_p2pdma_provider())
  * @vecs: the ranges, copied
- * @nr: how many (at most %DMA_BUF_PHYS_MAX_RANGES)
+ * @nr: how many
  * @flags: O_* flags of the dma-buf file (O_RDWR, O_CLOEXEC)
  * @release: called when the last reference to the buffer is gone
  * @priv: for @release
@@ -83,8 +83,6 @@ struct dma_buf_phys_export_info {
 	void *priv;
 	struct module *owner;
 };
-
-#define DMA_BUF_PHYS_MAX_RANGES	1024
 
 struct dma_buf *dma_buf_phys_export(const struct dma_buf_phys_export_info *info);
 bool dma_buf_is_phys(struct dma_buf *dmabuf);
