@@ -27,18 +27,6 @@ int __p2ptest_version(int ctl, uint32_t *version)
 	return __p2ptest_ioctl(ctl, P2PTEST_IOC_VERSION, version);
 }
 
-int __p2ptest_export(int ctl, const struct p2ptest_pci_addr *provider, uint32_t bar,
-		     const struct p2ptest_range *ranges, uint32_t nr_ranges)
-{
-	struct p2ptest_export e = {
-		.provider = *provider, .bar = bar, .nr_ranges = nr_ranges,
-		.ranges = (uint64_t)(uintptr_t)ranges,
-	};
-	int ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &e);
-
-	return ret ? ret : e.fd;
-}
-
 int __p2ptest_import(int ctl, int dmabuf_fd, const struct p2ptest_pci_addr *client,
 		     struct p2ptest_import *imp)
 {
@@ -62,11 +50,4 @@ int __p2ptest_transfer(int ctl, uint32_t handle, uint32_t direction, uint64_t of
 	};
 
 	return __p2ptest_ioctl(ctl, P2PTEST_IOC_TRANSFER, &t);
-}
-
-int __p2ptest_revoke(int ctl, int dmabuf_fd, uint32_t restore)
-{
-	struct p2ptest_revoke r = { .dmabuf_fd = dmabuf_fd, .restore = restore };
-
-	return __p2ptest_ioctl(ctl, P2PTEST_IOC_REVOKE, &r);
 }

@@ -208,12 +208,6 @@ int __p2ptest_ioctl(int ctl, unsigned long request, void *arg);
 /* P2PTEST_IOC_VERSION into *@version: 0 or -errno. */
 int __p2ptest_version(int ctl, uint32_t *version);
 /*
- * P2PTEST_IOC_EXPORT of @nr_ranges @ranges of BAR @bar of @provider: the
- * dma-buf's file descriptor, or -errno (the errnos of the uAPI header).
- */
-int __p2ptest_export(int ctl, const struct p2ptest_pci_addr *provider, uint32_t bar,
-		     const struct p2ptest_range *ranges, uint32_t nr_ranges);
-/*
  * P2PTEST_IOC_IMPORT of dma-buf @dmabuf_fd for @client. *@imp is set to
  * the call's argument and result (handle, route, nr_vecs, iova): 0 or -errno.
  */
@@ -228,57 +222,6 @@ int __p2ptest_unimport(int ctl, uint32_t handle);
  */
 int __p2ptest_transfer(int ctl, uint32_t handle, uint32_t direction, uint64_t offset,
 		       void *data, uint64_t length);
-/* P2PTEST_IOC_REVOKE of @dmabuf_fd: @restore 0 revokes, 1 restores: 0 or -errno. */
-int __p2ptest_revoke(int ctl, int dmabuf_fd, uint32_t restore);
-
-/* What a good export names: the provider, a BAR it has, and its size. */
-struct p2ptest_export_target {
-	struct p2ptest_pci_addr provider;
-	uint32_t bar;
-	uint64_t bar_size;
-	int absent_bar;		/* a BAR index the provider does not have, or -1 */
-};
-
-/* The one argument a row of p2ptest_bad_exports makes bad. */
-enum p2ptest_bad_what {
-	P2PTEST_BAD_OFFSET,		/* the range's offset: value */
-	P2PTEST_BAD_LENGTH,		/* the range's length: value */
-	P2PTEST_BAD_TWO_PAGES_AT,	/* the range: two pages at offset value */
-	P2PTEST_BAD_TWO_PAGES_AT_END,	/* the range: the BAR's last page and one more */
-	P2PTEST_BAD_NR_RANGES,		/* nr_ranges: value */
-	P2PTEST_BAD_BAR,		/* bar: value */
-	P2PTEST_BAD_ABSENT_BAR,		/* bar: one the provider does not have */
-	P2PTEST_BAD_FLAGS,		/* flags: value */
-	P2PTEST_BAD_RESERVED,		/* reserved: value */
-	P2PTEST_BAD_ADDR_RESERVED,	/* provider.reserved: value */
-	P2PTEST_BAD_NO_DEVICE,		/* provider: an address with no device */
-	P2PTEST_BAD_RANGES_POINTER,	/* ranges: value, an address nothing is at */
-};
-
-/*
- * The export errnos of the uAPI, once: each row makes one argument of a
- * good export of one page bad, and names the errno the kernel must answer.
- */
-struct p2ptest_bad_export {
-	const char *name;
-	int err;
-	enum p2ptest_bad_what what;
-	uint64_t value;
-};
-
-extern const struct p2ptest_bad_export p2ptest_bad_exports[];
-extern const size_t p2ptest_nr_bad_exports;
-
-/*
- * Fill @e and @r (P2PTEST_MAX_RANGES + 1 ranges, so that a count too large
- * is refused for its size, not for the memory behind it) with the export
- * of row @b for target @t. -ENOENT when the row does not apply to @t (an
- * absent BAR where the provider has all six).
- */
-int p2ptest_bad_export_prepare(const struct p2ptest_bad_export *b,
-			       const struct p2ptest_export_target *t,
-			       struct p2ptest_export *e,
-			       struct p2ptest_range r[P2PTEST_MAX_RANGES + 1]);
 
 /* What the kernel publishes: proof that nothing was left behind, routes. */
 

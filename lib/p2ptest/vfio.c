@@ -13,8 +13,12 @@
 #include "p2ptest_client.h"
 #include "p2ptest_vfio.h"
 
-/* The IOMMU group of @bdf, its /dev/vfio node in @path. */
-static int group_path(const char *bdf, char *path, size_t len)
+/*
+ * The IOMMU group of @bdf, its /dev/vfio node in @path, and the container's
+ * IOMMU model in *@model: type1v2, or no IOMMU for the group vfio-pci made
+ * itself in VFIO's no-IOMMU mode (node "noiommu-N").
+ */
+static int group_path(const char *bdf, char *path, size_t len, unsigned long *model)
 {
 	int ret = p2ptest_sysfs_path(path, len, P2PTEST_SYSFS_PCI "/devices/%s/iommu_group", bdf);
 	char link[256], *group;
@@ -27,12 +31,17 @@ static int group_path(const char *bdf, char *path, size_t len)
 		return -errno;
 	link[n] = '\0';
 	group = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	*model = VFIO_TYPE1v2_IOMMU;
 	snprintf(path, len, "/dev/vfio/%s", group);
+	if (access(path, F_OK)) {
+		*model = VFIO_NOIOMMU_IOMMU;
+		snprintf(path, len, "/dev/vfio/noiommu-%s", group);
+	}
 	return 0;
 }
 
 /* Put @group into @container and open its device @bdf: the fd, or -errno. */
-static int group_device(int container, int group, const char *bdf)
+static int group_device(int container, int group, unsigned long model, const char *bdf)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	int fd;
@@ -42,7 +51,7 @@ static int group_device(int container, int group, const char *bdf)
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
 		return -EBUSY;
 	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+	    ioctl(container, VFIO_SET_IOMMU, model))
 		return -errno;
 	fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
 	return fd < 0 ? -errno : fd;
@@ -51,7 +60,8 @@ static int group_device(int container, int group, const char *bdf)
 int __vfio_open_device(const char *bdf)
 {
 	char path[PATH_MAX];
-	int container, group, fd = group_path(bdf, path, sizeof(path));
+	unsigned long model = VFIO_TYPE1v2_IOMMU;
+	int container, group, fd = group_path(bdf, path, sizeof(path), &model);
 
 	if (fd)
 		return fd;
@@ -59,7 +69,7 @@ int __vfio_open_device(const char *bdf)
 	if (container < 0)
 		return -errno;
 	group = open(path, O_RDWR | O_CLOEXEC);
-	fd = group < 0 ? -errno : group_device(container, group, bdf);
+	fd = group < 0 ? -errno : group_device(container, group, model, bdf);
 	/* An open device keeps its group and the container in use. */
 	if (group >= 0)
 		close(group);
@@ -101,6 +111,18 @@ int __vfio_dma_buf_export(int device, uint32_t region, const struct vfio_region_
 	ret = __vfio_device_feature(device, f);
 	free(f);
 	return ret;
+}
+
+int __vfio_dma_buf_export_range(int device, uint32_t region, uint64_t offset, uint64_t length)
+{
+	struct vfio_region_dma_range r = { .offset = offset, .length = length };
+
+	return __vfio_dma_buf_export(device, region, &r, 1);
+}
+
+int __vfio_reset(int device)
+{
+	return ioctl(device, VFIO_DEVICE_RESET) ? -errno : 0;
 }
 
 int __vfio_set_decode(int device, bool on)

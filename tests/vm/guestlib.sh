@@ -83,6 +83,17 @@ bind_driver() {
 	done
 }
 
+# bind_vfio DEV...: bind each DEV to vfio-pci, the exporter of BAR memory
+# as dma-bufs. Without an IOMMU (iommu=off lanes) VFIO's no-IOMMU mode goes
+# on first: vfio-pci gives a device a group of its own only if the mode is
+# on when it binds (user space then opens /dev/vfio/noiommu-N).
+bind_vfio() {
+	if [ "$P2P_IOMMU" = off ]; then
+		echo Y >/sys/module/vfio/parameters/enable_unsafe_noiommu_mode || return
+	fi
+	bind_driver vfio-pci "$@"
+}
+
 # pci_remove DEV: hot-remove DEV; pci_rescan: find what is missing again.
 pci_remove() { echo 1 >"/sys/bus/pci/devices/$1/remove"; }
 pci_rescan() { echo 1 >/sys/bus/pci/rescan; }
