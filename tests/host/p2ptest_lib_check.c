@@ -2,9 +2,10 @@
 /*
  * What of the p2ptest client library (lib/p2ptest) runs without root, a
  * VM or /dev/p2ptest: addresses, sysfs-style files (temporary ones under
- * DIR), explanations, the -errno convention of the ioctl wrappers, and
- * what it reads of sysfs and debugfs (p2pmem, block devices, the routing
- * cache) from a fake tree under DIR/sys (P2PTEST_SYSFS).
+ * DIR), explanations, the -errno convention of the ioctl wrappers, VFIO's
+ * export errno table and the arguments it builds, and what it reads of
+ * sysfs and debugfs (p2pmem, block devices, the routing cache) from a fake
+ * tree under DIR/sys (P2PTEST_SYSFS).
  * Prints "ok NAME" or "not ok NAME: why" per check; exit status 1 if one
  * failed. Run by test_p2ptest_lib.py.
  *
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "p2ptest_client.h"
+#include "p2ptest_vfio.h"
 
 static int failed;
 
@@ -108,9 +110,10 @@ static void errnos(void)
 	uint32_t v;
 
 	check_ret("ioctl-enotty", __p2ptest_version(fd, &v), -ENOTTY);
-	check_ret("export-enotty", __p2ptest_export(fd, &a, 0, NULL, 0), -ENOTTY);
 	check_ret("import-enotty", __p2ptest_import(fd, -1, &a, &imp), -ENOTTY);
 	check_ret("transfer-ebadf", __p2ptest_transfer(-1, 1, 0, 0, NULL, 0), -EBADF);
+	check_ret("vfio-export-enotty", __vfio_dma_buf_export_range(fd, 2, 0, 4096), -ENOTTY);
+	check_ret("vfio-reset-enotty", __vfio_reset(fd), -ENOTTY);
 	close(fd);
 	check_ret("count-fds", p2ptest_count_fds() > 0, 1);
 	check_ret("driver-absent", p2ptest_pci_driver("ffff:ff:1f.7", name, sizeof(name)),
@@ -119,6 +122,131 @@ static void errnos(void)
 	check_ret("bind-absent", p2ptest_pci_bind("ffff:ff:1f.7", "p2ptest", true, name,
 						  sizeof(name)), -ENOENT);
 	check_ret("exists-absent", p2ptest_pci_exists("ffff:ff:1f.7"), false);
+}
+
+/* Bytes at @p readable by the kernel before it faults (at most @max). */
+static size_t readable(const void *p, size_t max)
+{
+	int fds[2];
+	size_t n = 0;
+
+	if (pipe(fds))
+		return 0;
+	/* A pipe holds a page: one byte at a time is enough to find the end. */
+	while (n < max && write(fds[1], (const char *)p + n, 1) == 1) {
+		char c;
+
+		n++;
+		if (read(fds[0], &c, 1) != 1)
+			break;
+	}
+	close(fds[0]);
+	close(fds[1]);
+	return n;
+}
+
+/* The feature's header, then the dma-buf's: where the ranges begin. */
+#define HEAD	(sizeof(struct vfio_device_feature) + \
+		 sizeof(struct vfio_device_feature_dma_buf))
+
+/*
+ * Each row's argument ends where the memory ends: whole, with every range
+ * its nr_ranges names (but a count the kernel refuses before it reads
+ * them), or cut where the row says; and it is the good export but for the
+ * row's argument.
+ */
+static void vfio_table(void)
+{
+	const struct p2ptest_vfio_target t = { .bar = 2, .bar_size = 1 << 22, .empty_bar = 1 };
+	const struct p2ptest_vfio_target full = { .bar = 2, .bar_size = 1 << 22, .empty_bar = -1 };
+	struct p2ptest_vfio_bad_arg arg;
+	char name[96], why[96];
+	size_t i, j;
+
+	check("vfio-table-rows", p2ptest_vfio_nr_bad_exports >= 20, "too few rows");
+	for (i = 0; i < p2ptest_vfio_nr_bad_exports; i++) {
+		const struct p2ptest_vfio_bad_export *b = &p2ptest_vfio_bad_exports[i];
+		const struct vfio_device_feature_dma_buf *d;
+		size_t want, got;
+		uint32_t nr;
+
+		snprintf(name, sizeof(name), "vfio-row-%s", b->name);
+		for (j = 0; j < i; j++)
+			if (!strcmp(b->name, p2ptest_vfio_bad_exports[j].name))
+				break;
+		check(name, j == i && b->err > 0 && !strchr(b->name, '_'),
+		      "a name twice, with _, or no errno");
+		snprintf(name, sizeof(name), "vfio-prepare-%s", b->name);
+		if (b->what == P2PTEST_VFIO_BAD_EMPTY_BAR)
+			check_ret("vfio-prepare-no-empty-bar",
+				  p2ptest_vfio_bad_export_prepare(b, &full, &arg), -ENOENT);
+		arg = (struct p2ptest_vfio_bad_arg){ 0 };
+		check_ret(name, p2ptest_vfio_bad_export_prepare(b, &t, &arg), 0);
+		if (!arg.feature)
+			continue;
+		d = (const void *)arg.feature->data;
+		if (b->what == P2PTEST_VFIO_BAD_UNMAPPED) {
+			want = b->value;
+		} else {
+			/* A bad count still comes with one range only. */
+			nr = b->what == P2PTEST_VFIO_BAD_NR_RANGES ? 1 : d->nr_ranges;
+			want = HEAD + nr * sizeof(struct vfio_region_dma_range);
+		}
+		got = readable(arg.feature, 2 * HEAD + 4 * sizeof(struct vfio_region_dma_range));
+		snprintf(name, sizeof(name), "vfio-prepare-%s-ends", b->name);
+		snprintf(why, sizeof(why), "%zu bytes readable, want %zu", got, want);
+		check(name, got == want, why);
+		if (b->what != P2PTEST_VFIO_BAD_UNMAPPED) {
+			snprintf(name, sizeof(name), "vfio-prepare-%s-good-but-one", b->name);
+			check(name, (b->what == P2PTEST_VFIO_BAD_FEATURE_FLAGS ||
+				     arg.feature->flags == (VFIO_DEVICE_FEATURE_GET |
+							    VFIO_DEVICE_FEATURE_DMA_BUF)) &&
+			      (b->what == P2PTEST_VFIO_BAD_ARGSZ || arg.feature->argsz == got) &&
+			      (b->what == P2PTEST_VFIO_BAD_REGION ||
+			       b->what == P2PTEST_VFIO_BAD_EMPTY_BAR || d->region_index == 2) &&
+			      (b->what == P2PTEST_VFIO_BAD_FLAGS || !d->flags) &&
+			      d->open_flags == (O_RDWR | O_CLOEXEC), "another field is bad too");
+		}
+		p2ptest_vfio_bad_arg_free(&arg);
+	}
+}
+
+/* The rows whose argument is worked out from the target. */
+static void vfio_rows(void)
+{
+	const struct p2ptest_vfio_target t = { .bar = 2, .bar_size = 1 << 22, .empty_bar = 3 };
+	const struct vfio_device_feature_dma_buf *d;
+	struct p2ptest_vfio_bad_arg arg = { 0 };
+	size_t i;
+
+	for (i = 0; i < p2ptest_vfio_nr_bad_exports; i++) {
+		const struct p2ptest_vfio_bad_export *b = &p2ptest_vfio_bad_exports[i];
+
+		if (p2ptest_vfio_bad_export_prepare(b, &t, &arg))
+			continue;
+		d = (const void *)arg.feature->data;
+		if (!strcmp(b->name, "empty-bar"))
+			check("vfio-empty-bar", d->region_index == 3, "not the target's");
+		if (!strcmp(b->name, "past-bar"))
+			check("vfio-past-bar", d->nr_ranges == 1 &&
+			      d->dma_ranges[0].offset == (1 << 22) - 4096 &&
+			      d->dma_ranges[0].length == 8192, "not the last page and the next");
+		if (!strcmp(b->name, "second-past-bar"))
+			check("vfio-second-past-bar", d->nr_ranges == 2 &&
+			      d->dma_ranges[0].offset == 0 && d->dma_ranges[0].length == 4096 &&
+			      d->dma_ranges[1].offset == 1 << 22 &&
+			      d->dma_ranges[1].length == 4096, "not page 0, then the page after");
+		if (!strcmp(b->name, "bar-address-overflow"))
+			check("vfio-bar-address-overflow", d->nr_ranges == 1 &&
+			      d->dma_ranges[0].offset + d->dma_ranges[0].length ==
+			      (uint64_t)-4096, "offset + length wraps, or is not the last page");
+		if (!strcmp(b->name, "total-too-big"))
+			check("vfio-total-too-big", d->nr_ranges == 1 &&
+			      d->dma_ranges[0].offset == 1ULL << 63 &&
+			      d->dma_ranges[0].length == 1ULL << 63, "not 2^63 at 2^63");
+		p2ptest_vfio_bad_arg_free(&arg);
+	}
+	check("vfio-free-clears", !arg.map && !arg.feature, "arg still set");
 }
 
 /* The fake tree: DIR/sys/REL, its folders made on the way. */
@@ -330,6 +458,8 @@ int main(int argc, char **argv)
 	files(argv[1]);
 	explanation();
 	errnos();
+	vfio_table();
+	vfio_rows();
 	/* From here on, the fake tree. */
 	sysfs_root(argv[1]);
 	p2pmem();

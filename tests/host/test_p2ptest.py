@@ -163,6 +163,9 @@ class P2ptestFixtures(unittest.TestCase):
             out = subprocess.run([self.bin, cmd, "--help"], capture_output=True, text=True)
             self.assertEqual(out.returncode, 0, cmd)
             self.assertIn("usage: p2ptest", out.stdout)
+        out = subprocess.run([self.bin, "run", "--help"], capture_output=True, text=True).stdout
+        self.assertIn("through VFIO (VFIO_DEVICE_FEATURE_DMA_BUF)", out)
+        self.assertIn("6 no vfio-pci", out)
 
     def test_bench_refuses_clearly(self):
         res = subprocess.run([self.bin, "bench", "--iterations", "1"], capture_output=True,
@@ -184,10 +187,69 @@ class P2ptestFixtures(unittest.TestCase):
         res = subprocess.run([self.bin, *fx, "run", "--provider", "05:00.0"],
                              capture_output=True, text=True)
         self.assertEqual(res.returncode, 2)
+        res = subprocess.run([self.bin, *fx, "run", "--provider", "05:00.0:6", "--client",
+                              "06:00.0"], capture_output=True, text=True)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("--provider DEV:BAR: BAR is 0 to 5", res.stderr)
         res = subprocess.run([self.bin, *fx, "run", "--provider", "05:00.0", "--client",
                               "06:00.0"], capture_output=True, text=True)
         self.assertEqual(res.returncode, 1)
         self.assertIn("needs root on a live machine", res.stderr)
+
+    def test_run_refuses_what_vfio_cannot_export(self):
+        """Each refusal before anything changes, on a fake sysfs tree (P2PTEST_SYSFS)."""
+        root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, root)
+
+        def path(rel):
+            return os.path.join(root, rel)
+
+        provider = "bus/pci/devices/0000:05:00.0"
+        noiommu = "module/vfio/parameters/enable_unsafe_noiommu_mode"
+        os.makedirs(path(provider))
+        os.makedirs(path("bus/pci/devices/0000:06:00.0"))
+        os.makedirs(path("bus/pci/drivers/nvme"))
+        os.symlink("../../../../bus/pci/drivers/nvme", path(f"{provider}/driver"))
+        run = ["--fixture", self.fixture("nested-switches"), "run", "--provider",
+               "05:00.0:2", "--client", "06:00.0"]
+
+        def refused(status, err, *more):
+            for json_mode in ([], ["--json"]):
+                with self.subTest(err=err, more=more, json=json_mode):
+                    res = subprocess.run([self.bin, *json_mode, *run, *more],
+                                         capture_output=True, text=True,
+                                         env={**os.environ, "P2PTEST_SYSFS": root})
+                    self.assertEqual((res.returncode, res.stdout if json_mode else ""),
+                                     (status, ""), res.stderr)
+                    self.assertIn(err, res.stderr)
+
+        refused(6, "vfio-pci is not loaded (no /sys/bus/pci/drivers/vfio-pci)")
+        os.makedirs(path("bus/pci/drivers/vfio-pci"))
+        refused(4, "this kernel's VFIO has no no-IOMMU mode (CONFIG_VFIO_NOIOMMU)")
+        os.makedirs(os.path.dirname(path(noiommu)))
+        with open(path(noiommu), "w") as f:
+            f.write("N\n")
+        # --bind does not turn the mode on: it is the owner's choice.
+        for more in ([], ["--bind"]):
+            refused(4, "0000:05:00.0 is in no IOMMU group, which VFIO needs, and VFIO's "
+                    "no-IOMMU mode is off", *more)
+            refused(4, f"echo Y > /sys/{noiommu}", *more)
+        with open(path(noiommu)) as f:
+            self.assertEqual(f.read(), "N\n")
+        with open(path(noiommu), "w") as f:
+            f.write("Y\n")
+        refused(3, "0000:05:00.0 is bound to nvme, not vfio-pci, which exports its BAR: "
+                "pass --bind")
+        refused(3, "echo vfio-pci > /sys/bus/pci/devices/0000:05:00.0/driver_override")
+        # In an IOMMU group, no-IOMMU mode does not matter.
+        with open(path(noiommu), "w") as f:
+            f.write("N\n")
+        os.makedirs(path("kernel/iommu_groups/10"))
+        os.symlink("../../../../kernel/iommu_groups/10", path(f"{provider}/iommu_group"))
+        refused(3, "0000:05:00.0 is bound to nvme, not vfio-pci")
+        # Nothing was written: the provider was never taken from nvme.
+        self.assertEqual(os.listdir(path("bus/pci/drivers/nvme")), [])
+        self.assertFalse(os.path.exists(path(f"{provider}/driver_override")))
 
     # --- --json: stdout holds one JSON document and nothing else ----------
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The asserting forms of the p2ptest client library's /dev/p2ptest calls
- * and p2pmem mappings (lib/p2ptest/p2ptest_client.h), for IGT tests:
- * p2ptest_X() makes the call __p2ptest_X() makes and fails the test
- * (igt_assert, the errno in the message) unless it succeeded.
+ * and p2pmem mappings (lib/p2ptest/p2ptest_client.h) and of its VFIO calls
+ * (lib/p2ptest/p2ptest_vfio.h), for IGT tests: p2ptest_X() makes the call
+ * __p2ptest_X() makes, vfio_X() the call __vfio_X() makes, and each fails
+ * the test (igt_assert, the errno in the message) unless it succeeded.
  */
 #ifndef P2PTEST_IGT_H
 #define P2PTEST_IGT_H
@@ -12,21 +13,7 @@
 
 #include "igt_core.h"
 #include "p2ptest_client.h"
-
-/* Export @nr_ranges @ranges of BAR @bar of @provider: the dma-buf's fd. */
-static inline int p2ptest_export(int ctl, const struct p2ptest_pci_addr *provider, uint32_t bar,
-				 const struct p2ptest_range *ranges, uint32_t nr_ranges)
-{
-	int fd = __p2ptest_export(ctl, provider, bar, ranges, nr_ranges);
-	char bdf[P2PTEST_BDF_LEN];
-
-	igt_assert_f(fd >= 0, "export of %s BAR %u [%#llx, +%#llx)%s: %s\n",
-		     p2ptest_format_bdf(provider, bdf, sizeof(bdf)), bar,
-		     nr_ranges ? (unsigned long long)ranges[0].offset : 0ULL,
-		     nr_ranges ? (unsigned long long)ranges[0].length : 0ULL,
-		     nr_ranges > 1 ? " and more ranges" : "", strerror(-fd));
-	return fd;
-}
+#include "p2ptest_vfio.h"
 
 /* Import @dmabuf_fd for @client: the handle; *@imp (may be NULL) as __p2ptest_import() sets it. */
 static inline uint32_t p2ptest_import(int ctl, int dmabuf_fd,
@@ -62,13 +49,55 @@ static inline void p2ptest_transfer(int ctl, uint32_t handle, uint32_t direction
 		     (unsigned long long)offset, (unsigned long long)length, strerror(-ret));
 }
 
-/* @restore 0 revokes the buffer, 1 restores it. */
-static inline void p2ptest_revoke(int ctl, int dmabuf_fd, uint32_t restore)
+/* Open @bdf, bound to vfio-pci, through VFIO: the device's file descriptor. */
+static inline int vfio_open_device(const char *bdf)
 {
-	int ret = __p2ptest_revoke(ctl, dmabuf_fd, restore);
+	int fd = __vfio_open_device(bdf);
 
-	igt_assert_f(!ret, "%s of the buffer: %s\n", restore ? "restore" : "revoke",
+	igt_assert_f(fd >= 0, "%s through VFIO: %s\n", bdf, strerror(-fd));
+	return fd;
+}
+
+/* Export @nr_ranges @ranges of region (BAR) @region of VFIO device @device: the dma-buf's fd. */
+static inline int vfio_dma_buf_export(int device, uint32_t region,
+				      const struct vfio_region_dma_range *ranges,
+				      uint32_t nr_ranges)
+{
+	int fd = __vfio_dma_buf_export(device, region, ranges, nr_ranges);
+
+	igt_assert_f(fd >= 0, "VFIO export of region %u [%#llx, +%#llx)%s: %s\n", region,
+		     nr_ranges ? (unsigned long long)ranges[0].offset : 0ULL,
+		     nr_ranges ? (unsigned long long)ranges[0].length : 0ULL,
+		     nr_ranges > 1 ? " and more ranges" : "", strerror(-fd));
+	return fd;
+}
+
+/* Export the one range [@offset, @offset + @length) of region @region: the dma-buf's fd. */
+static inline int vfio_dma_buf_export_range(int device, uint32_t region, uint64_t offset,
+					    uint64_t length)
+{
+	int fd = __vfio_dma_buf_export_range(device, region, offset, length);
+
+	igt_assert_f(fd >= 0, "VFIO export of region %u [%#llx, +%#llx): %s\n", region,
+		     (unsigned long long)offset, (unsigned long long)length, strerror(-fd));
+	return fd;
+}
+
+/* Memory decode of VFIO device @device on or off (off revokes its dma-bufs). */
+static inline void vfio_set_decode(int device, bool on)
+{
+	int ret = __vfio_set_decode(device, on);
+
+	igt_assert_f(!ret, "memory decode %s through VFIO: %s\n", on ? "on" : "off",
 		     strerror(-ret));
+}
+
+/* VFIO_DEVICE_RESET of @device (its dma-bufs revoked around it). */
+static inline void vfio_reset(int device)
+{
+	int ret = __vfio_reset(device);
+
+	igt_assert_f(!ret, "VFIO_DEVICE_RESET: %s\n", strerror(-ret));
 }
 
 /* Map @len bytes of @bdf's p2pmem (user-space P2PDMA): the address; munmap() gives it back. */

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/p2ptest (uapi/linux/p2ptest.h): exports of BAR ranges,
- * imports of any dma-buf for a bound client device, DMA transfers by the
- * client, revocation. An import is a dynamic, peer2peer attachment mapped
- * with dma_buf_map_attachment_vec(); its move_notify unmaps it, so a
- * revoked or vanished buffer is never touched again, and the next transfer
+ * /dev/p2ptest (uapi/linux/p2ptest.h): imports of any dma-buf for a bound
+ * client device, and DMA transfers by the client. An import is a dynamic,
+ * peer2peer attachment mapped with dma_buf_map_attachment_vec(); its
+ * move_notify unmaps it, so a buffer its exporter (vfio-pci, for BAR
+ * memory) revoked or moved is never touched again, and the next transfer
  * maps it again (and fails with -ENODEV while it is revoked). Imports
- * belong to the open file and go with it; the ioctls on one file take
- * turns, so an import is never freed under a transfer that uses it.
+ * belong to the open file and go with it, so once every file is closed no
+ * buffer has an attachment whose callbacks are this module's; the ioctls
+ * on one file take turns, so an import is never freed under a transfer
+ * that uses it.
  */
 #include <linux/dma-resv.h>
-#include <linux/file.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -293,32 +294,6 @@ out:
 	return ret;
 }
 
-/*
- * P2PTEST_IOC_EXPORT: the file descriptor is installed only once user space
- * has been told its number, so a failed copy leaves nothing behind.
- */
-static int do_export(struct p2ptest_export *arg, void __user *up)
-{
-	struct dma_buf *dmabuf = p2ptest_export(arg);
-	int fd;
-
-	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		dma_buf_put(dmabuf);
-		return fd;
-	}
-	arg->fd = fd;
-	if (copy_to_user(up, arg, sizeof(*arg))) {
-		put_unused_fd(fd);
-		dma_buf_put(dmabuf);
-		return -EFAULT;
-	}
-	fd_install(fd, dmabuf->file);
-	return 0;
-}
-
 static int p2ptest_open(struct inode *inode, struct file *file)
 {
 	struct p2ptest_file *pf = kzalloc(sizeof(*pf), GFP_KERNEL);
@@ -345,7 +320,7 @@ static int p2ptest_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* The ioctls that use the file's imports; @pf's lock is held. */
+/* Every ioctl but VERSION: they use the file's imports; @pf's lock is held. */
 static long import_ioctl(struct p2ptest_file *pf, unsigned int cmd, void *arg,
 			 void __user *up)
 {
@@ -382,11 +357,9 @@ static long p2ptest_ioctl(struct file *file, unsigned int cmd, unsigned long uar
 	void __user *up = (void __user *)uarg;
 	struct p2ptest_file *pf = file->private_data;
 	union {
-		struct p2ptest_export exp;
 		struct p2ptest_import imp;
 		struct p2ptest_transfer xfer;
 		struct p2ptest_handle h;
-		struct p2ptest_revoke rev;
 	} a;
 	long ret;
 
@@ -399,17 +372,10 @@ static long p2ptest_ioctl(struct file *file, unsigned int cmd, unsigned long uar
 	if (copy_from_user(&a, up, _IOC_SIZE(cmd)))
 		return -EFAULT;
 
-	switch (cmd) {
-	case P2PTEST_IOC_EXPORT:
-		return do_export(&a.exp, up);
-	case P2PTEST_IOC_REVOKE:
-		return p2ptest_revoke(&a.rev);
-	default:
-		mutex_lock(&pf->lock);
-		ret = import_ioctl(pf, cmd, &a, up);
-		mutex_unlock(&pf->lock);
-		return ret;
-	}
+	mutex_lock(&pf->lock);
+	ret = import_ioctl(pf, cmd, &a, up);
+	mutex_unlock(&pf->lock);
+	return ret;
 }
 
 static const struct file_operations p2ptest_fops = {
@@ -446,5 +412,5 @@ static void __exit p2ptest_exit(void)
 }
 module_exit(p2ptest_exit);
 
-MODULE_DESCRIPTION("Export PCI BAR ranges as dma-bufs, import them, DMA to them: p2ptest's kernel half");
+MODULE_DESCRIPTION("Import dma-bufs for a PCI device and DMA to them: p2ptest's kernel half");
 MODULE_LICENSE("GPL");

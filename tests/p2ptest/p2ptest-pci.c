@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The p2ptest PCI driver: it has no ID table, user space binds devices to
- * it with driver_override. A bound device can export its memory BARs
- * (pcim_p2pdma_init() gives each a provider) and be a DMA client; a QEMU
- * edu device is also a DMA engine p2ptest can drive. Unbinding revokes
- * every buffer the device exported and unmaps every import it is the
- * client of, before its BARs go away; a reset, or memory decode turned off
- * by user space, revokes its exports until it is over.
+ * it with driver_override. A bound device is a DMA client that dma-bufs
+ * are imported for; a QEMU edu device is also a DMA engine p2ptest can
+ * drive. Unbinding unmaps and detaches every import it is the client of
+ * before its BARs go away; while it is reset, or user space has its memory
+ * decode off, it starts no DMA.
  */
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
@@ -44,7 +43,6 @@ static void dev_release(struct kref *ref)
 	struct p2ptest_dev *pd = container_of(ref, struct p2ptest_dev, ref);
 
 	pci_dev_put(pd->pdev);
-	mutex_destroy(&pd->revoke_lock);
 	mutex_destroy(&pd->dma_lock);
 	kfree(pd);
 }
@@ -95,9 +93,6 @@ static int p2ptest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
-	ret = pcim_p2pdma_init(pdev);
-	if (ret)
-		return ret;
 	ret = dma_set_mask_and_coherent(&pdev->dev,
 					DMA_BIT_MASK(p2ptest_is_edu(pdev) ? edu_dma_bits : 64));
 	if (ret)
@@ -118,7 +113,6 @@ static int p2ptest_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	pd->pdev = pci_dev_get(pdev);
 	mutex_init(&pd->dma_lock);
-	mutex_init(&pd->revoke_lock);
 	kref_init(&pd->ref);
 	pci_set_drvdata(pdev, pd);
 	mutex_lock(&devs_lock);
@@ -136,31 +130,28 @@ static void p2ptest_remove(struct pci_dev *pdev)
 	mutex_unlock(&devs_lock);
 
 	/*
-	 * It DMAs no more and maps nothing again (imports check @gone), nobody
-	 * maps its memory, no import of it stays mapped; then it goes.
+	 * It DMAs no more and maps nothing again (imports check @gone), no
+	 * import of it stays mapped; then it goes.
 	 */
 	mutex_lock(&pd->dma_lock);
 	pd->gone = true;
 	pd->edu = NULL;
 	mutex_unlock(&pd->dma_lock);
-	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_GONE, true, "unbound");
 	p2ptest_drop_imports_of(pd);
 	p2ptest_dev_put(pd);
 }
 
 /*
- * A reset (sysfs "reset", pci_reset_function()) takes the device's memory
- * away for its duration: its exports are revoked until it is done, and it
- * starts no DMA meanwhile. @dma_lock is not held across the reset: a slot
- * reset takes the hotplug controller's reset lock, which an unplug holds
- * while it unbinds us, and our remove() takes @dma_lock.
+ * A reset (sysfs "reset", pci_reset_function()) takes the device's
+ * registers away for its duration: it starts no DMA meanwhile. @dma_lock
+ * is not held across the reset: a slot reset takes the hotplug
+ * controller's reset lock, which an unplug holds while it unbinds us, and
+ * our remove() takes @dma_lock.
  */
 static void p2ptest_reset_prepare(struct pci_dev *pdev)
 {
 	struct p2ptest_dev *pd = pci_get_drvdata(pdev);
 
-	/* Revoking takes reservation locks, which a transfer holds before it. */
-	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_RESET, true, "reset");
 	/* Waits for a DMA under way. */
 	mutex_lock(&pd->dma_lock);
 	pd->resetting = true;
@@ -174,7 +165,6 @@ static void p2ptest_reset_done(struct pci_dev *pdev)
 	mutex_lock(&pd->dma_lock);
 	pd->resetting = false;
 	mutex_unlock(&pd->dma_lock);
-	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_RESET, false, "reset done");
 }
 
 static const struct pci_error_handlers p2ptest_err_handler = {
@@ -190,10 +180,10 @@ static struct pci_driver p2ptest_driver = {
 };
 
 /*
- * User space turns memory decode of a device off (called before the write
- * and after it) or on (after it): its exports are revoked meanwhile, and
- * as a DMA engine it finishes the DMA under way and starts none (its
- * registers would read all ones while it still runs).
+ * User space turns memory decode of a bound device off (called before the
+ * write and after it) or on (after it): as a DMA engine it finishes the
+ * DMA under way and starts none while decode is off (its registers would
+ * read all ones while it still runs).
  */
 static int p2ptest_decode_notify(struct notifier_block *nb, unsigned long event, void *data)
 {
@@ -202,8 +192,6 @@ static int p2ptest_decode_notify(struct notifier_block *nb, unsigned long event,
 
 	if (!pd)
 		return NOTIFY_DONE;
-	p2ptest_hold_exports_of(pd, P2PTEST_HOLD_DECODE, off,
-				off ? "memory decode off" : "memory decode on");
 	mutex_lock(&pd->dma_lock);
 	pd->decode_off = off;
 	mutex_unlock(&pd->dma_lock);

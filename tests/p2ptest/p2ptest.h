@@ -21,8 +21,8 @@ static inline bool p2ptest_is_edu(const struct pci_dev *pdev)
 
 /*
  * A PCI device bound to the p2ptest driver. It outlives its binding while
- * exports or imports hold references; @gone (under @dma_lock) then says it
- * was unbound.
+ * imports for it hold references; @gone (under @dma_lock) then says it was
+ * unbound.
  */
 struct p2ptest_dev {
 	struct pci_dev *pdev;
@@ -33,21 +33,8 @@ struct p2ptest_dev {
 	bool resetting;			/* between reset_prepare and reset_done */
 	bool decode_off;		/* memory decode off, or about to be */
 	bool gone;
-	struct mutex revoke_lock;	/* revokers of its exports take turns */
-	unsigned long holds;		/* BIT(enum p2ptest_hold): under exports_lock */
 	struct list_head node;
 	struct kref ref;
-};
-
-/*
- * Why an exported buffer is revoked. It stays revoked while any reason
- * holds and is restored when the last one is dropped.
- */
-enum p2ptest_hold {
-	P2PTEST_HOLD_USER,	/* P2PTEST_IOC_REVOKE */
-	P2PTEST_HOLD_DECODE,	/* user space turned memory decode off */
-	P2PTEST_HOLD_RESET,	/* between reset_prepare and reset_done */
-	P2PTEST_HOLD_GONE,	/* the device was unbound: never dropped */
 };
 
 /* p2ptest-pci.c */
@@ -55,12 +42,6 @@ int p2ptest_pci_register(void);
 void p2ptest_pci_unregister(void);
 struct p2ptest_dev *p2ptest_dev_get(const struct p2ptest_pci_addr *addr);
 void p2ptest_dev_put(struct p2ptest_dev *pd);
-
-/* p2ptest-export.c */
-struct dma_buf *p2ptest_export(const struct p2ptest_export *arg);
-int p2ptest_revoke(const struct p2ptest_revoke *arg);
-int p2ptest_hold_exports_of(struct p2ptest_dev *pd, enum p2ptest_hold why, bool hold,
-			    const char *what);
 
 /* p2ptest-main.c */
 void p2ptest_drop_imports_of(struct p2ptest_dev *pd);

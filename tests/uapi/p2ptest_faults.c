@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Allocation-failure sweep of /dev/p2ptest: each operation (export, mmap of
- * the export, import, the remap a transfer does after a restore) is run
- * again and again with the Nth slab or page allocation of this thread made
- * to fail (/proc/thread-self/fail-nth, N = 1, 2, ...) until it runs with no
- * fault left to inject. After every attempt, whether the fault made the
+ * Allocation-failure sweep of a BAR's export through VFIO and its import
+ * through /dev/p2ptest: each operation (VFIO_DEVICE_FEATURE_DMA_BUF's
+ * export, mmap of the export, /dev/p2ptest's import, which attaches and
+ * maps, and the remap a transfer does after decode off and on through VFIO
+ * revoked and restored the buffer) is run again and again with the Nth
+ * slab or page allocation of this thread made to fail
+ * (/proc/thread-self/fail-nth, N = 1, 2, ...) until it runs with no fault
+ * left to inject. After every attempt, whether the fault made the
  * call fail or was absorbed, everything is undone and the kernel must be
  * back where it started:
  *
@@ -21,9 +24,10 @@
  *
  *   p2ptest_faults PROVIDER-BDF BAR CLIENT-BDF
  *
- * The debugfs knobs of failslab and fail_page_alloc must let every
- * allocation fail (the plan sets ignore-gfp-wait and ignore-gfp-highmem to
- * N, min-order to 0).
+ * The provider is bound to vfio-pci, the client to p2ptest. The debugfs
+ * knobs of failslab and fail_page_alloc must let every allocation fail
+ * (the plan sets ignore-gfp-wait and ignore-gfp-highmem to N, min-order
+ * to 0).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,19 +40,22 @@
 
 #include "p2ptest_client.h"
 #include "p2ptest_harness.h"
+#include "p2ptest_vfio.h"
 
-#define LEN		8192	/* two pages: two ranges make two vectors */
+#define PAGE		4096
+#define LEN		(2 * PAGE)	/* two pages: two ranges make two vectors */
 #define MAX_NTH		2000	/* an operation needing more is a failure */
 
 enum op { OP_EXPORT, OP_MMAP, OP_IMPORT, OP_REMAP };
 
 /* From the command line. */
-static struct p2ptest_pci_addr provider, client;
+static struct p2ptest_pci_addr client;
 static uint32_t bar;
-static const char *client_bdf;
+static const char *provider_bdf, *client_bdf;
 
 FIXTURE(faults) {
 	int ctl;
+	int dev;		/* the provider through VFIO */
 	int nth_fd;		/* this test's thread's fail-nth */
 	long ptes_before;	/* the client's IOMMU entries before the sweep */
 };
@@ -68,6 +75,9 @@ FIXTURE_SETUP(faults)
 
 	self->ctl = p2ptest_open();
 	ASSERT_LE(0, self->ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(self->ctl));
+	self->dev = __vfio_open_device(provider_bdf);
+	ASSERT_LE(0, self->dev)
+		TH_LOG("%s through VFIO: %s", provider_bdf, p2ptest_errname(self->dev));
 	/* The file of the thread that opens it: this test's, which faults. */
 	self->nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	ASSERT_LE(0, self->nth_fd) TH_LOG("/proc/thread-self/fail-nth: %s", strerror(errno));
@@ -77,9 +87,14 @@ FIXTURE_SETUP(faults)
 	self->ptes_before = p2ptest_count_iommu_ptes(client_bdf);
 }
 
+/* Decode on, whatever an attempt that failed half-way left. */
 FIXTURE_TEARDOWN(faults)
 {
+	int ret = __vfio_set_decode(self->dev, true);
+
+	EXPECT_ERRNO(0, ret);
 	close(self->nth_fd);
+	close(self->dev);
 	close(self->ctl);
 }
 
@@ -105,22 +120,29 @@ static bool allowed_errno(enum op op, int err)
 {
 	if (err == ENOMEM)
 		return true;
-	/*
-	 * 6.1's remap_pfn_range() answers -EINVAL to any failure of its PAT
-	 * reservation, an allocation among them.
-	 */
-	if (op == OP_MMAP && err == EINVAL)
-		return true;
 	/* A failed remap is reported by TRANSFER as a lost mapping. */
 	return op == OP_REMAP && err == ENODEV;
 }
 
-/* Export the LEN bytes at the start of the BAR: the fd, or -errno. */
-static int export(int ctl)
+/*
+ * Export two pages of the BAR apart as LEN bytes: the fd, or -errno. The
+ * argument is on the stack, not calloc()ed as __vfio_dma_buf_export() does:
+ * a brk() of malloc's could take the fault meant for the export.
+ */
+static int export(int dev)
 {
-	struct p2ptest_range r = { .offset = 0, .length = LEN };
+	struct {
+		struct vfio_device_feature f;
+		struct vfio_device_feature_dma_buf d;
+		struct vfio_region_dma_range r[2];
+	} arg = {
+		.f = { .argsz = sizeof(arg),
+		       .flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF },
+		.d = { .region_index = bar, .open_flags = O_RDWR | O_CLOEXEC, .nr_ranges = 2 },
+		.r = { { 0, PAGE }, { 2 * PAGE, PAGE } },
+	};
 
-	return __p2ptest_export(ctl, &provider, bar, &r, 1);
+	return __vfio_device_feature(dev, &arg.f);
 }
 
 /* Import @fd for the client: 0 or -errno; the handle in *@handle. */
@@ -149,24 +171,27 @@ static int attempt(struct __test_metadata *_metadata, FIXTURE_DATA(faults) *self
 	void *p = MAP_FAILED;
 
 	if (op != OP_EXPORT) {
-		fd = export(self->ctl);
+		fd = export(self->dev);
 		ASSERT_LE(0, fd) TH_LOG("export: %s", p2ptest_errname(fd));
 	}
 	if (op == OP_REMAP) {
-		/* Imported, revoked and restored: the next transfer maps again. */
+		/*
+		 * Imported, then revoked and restored by memory decode off and
+		 * on: the next transfer maps again.
+		 */
 		ret = import_buf(self->ctl, fd, &handle);
 		ASSERT_ERRNO(0, ret);
 		imported = true;
-		ret = __p2ptest_revoke(self->ctl, fd, 0);
+		ret = __vfio_set_decode(self->dev, false);
 		ASSERT_ERRNO(0, ret);
-		ret = __p2ptest_revoke(self->ctl, fd, 1);
+		ret = __vfio_set_decode(self->dev, true);
 		ASSERT_ERRNO(0, ret);
 	}
 
 	set_nth(_metadata, self->nth_fd, nth);
 	switch (op) {
 	case OP_EXPORT:
-		fd = export(self->ctl);
+		fd = export(self->dev);
 		ret = fd < 0 ? fd : 0;
 		break;
 	case OP_MMAP:
@@ -228,11 +253,11 @@ TEST_F_TIMEOUT(faults, unwound, P2PTEST_TIMEOUT)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4 || p2ptest_parse_bdf(argv[1], &provider) ||
-	    p2ptest_parse_bdf(argv[3], &client)) {
+	if (argc != 4 || p2ptest_parse_bdf(argv[3], &client)) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF\n", argv[0]);
 		return 2;
 	}
+	provider_bdf = argv[1];
 	bar = (uint32_t)atoi(argv[2]);
 	client_bdf = argv[3];
 	return test_harness_run(argc, argv);

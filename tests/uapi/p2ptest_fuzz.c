@@ -1,24 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Seeded, bounded bad-input sweep of /dev/p2ptest and the P2PDMA knobs.
- * Every call gets arguments drawn from edge values (0, 1, a page, the BAR
- * size, the top of the address space, ...), live and dead file descriptors
- * and handles, known and unknown devices; it must succeed or fail with an
- * errno its interface documents (tests/p2ptest/uapi/linux/p2ptest.h,
- * Documentation/PCI/p2pdma-routing.rst). Then everything is closed and the
- * kernel must hold no dma-buf of physical ranges, the client's IOMMU page
- * table what it held before, and the allow-list what it said before.
+ * Seeded, bounded bad-input sweep of VFIO's dma-buf export
+ * (VFIO_DEVICE_FEATURE with the DMA_BUF feature), /dev/p2ptest and the
+ * P2PDMA knobs. Every call gets arguments drawn from edge values (0, 1, a
+ * page, the BAR size, the top of the address space, ...), live and dead
+ * file descriptors and handles, known and unknown devices; it must succeed
+ * or fail with an errno its interface documents (<linux/vfio.h> and
+ * vfio_pci_core_feature_dma_buf(), tests/p2ptest/uapi/linux/p2ptest.h,
+ * Documentation/PCI/p2pdma-routing.rst). Memory decode of the provider
+ * goes off and on through VFIO on the way, revoking and restoring its
+ * buffers. Then everything is closed and the kernel must hold no dma-buf
+ * of physical ranges, this process no file it did not have, the client's
+ * IOMMU page table what it held before, and the allow-list what it said
+ * before.
  *
  *   p2ptest_fuzz SEED ITERATIONS PROVIDER-BDF BAR BAR-SIZE CLIENT-BDF
  *
- * Besides, a row of the uAPI's errno table (lib/p2ptest/contract.c) drawn
- * at random must get exactly its errno ("bad-export": its "succeeded" are
- * the answers as the table says).
+ * The provider is bound to vfio-pci (BAR-SIZE is its BAR's size, as VFIO
+ * must say too), the client to p2ptest. Besides the random calls, a row of
+ * VFIO's export errno table (lib/p2ptest/contract.c) drawn at random must
+ * get exactly its errno ("bad-export": its "succeeded" are the answers as
+ * the table says).
  *
  * One test, the whole sweep: it logs each undocumented result and one line
  * of counts per call kind. The same seed makes the same calls.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,25 +37,31 @@
 #include "p2ptest_client.h"
 #include "p2ptest_harness.h"
 #include "p2ptest_pattern.h"
+#include "p2ptest_vfio.h"
 
 #define MAX_FDS		8
 #define MAX_HANDLES	16
+#define PAGE		4096
+#define MAX_HELD	4	/* ranges a random export's argument holds */
+/* The feature's header, then the dma-buf's: where the ranges begin. */
+#define HEAD		(sizeof(struct vfio_device_feature) + \
+			 sizeof(struct vfio_device_feature_dma_buf))
 
-enum call { EXPORT, IMPORT, TRANSFER, UNIMPORT, REVOKE, MMAP, UNKNOWN_IOCTL,
-	    ALLOW, EXPLAIN_Q, BAD_EXPORT, NR_CALLS };
+enum call { EXPORT, BAD_EXPORT, DECODE, IMPORT, TRANSFER, UNIMPORT, MMAP, UNKNOWN_IOCTL,
+	    ALLOW, EXPLAIN_Q, NR_CALLS };
 
 static const char *const call_name[NR_CALLS] = {
-	"export", "import", "transfer", "unimport", "revoke", "mmap", "unknown-ioctl",
-	"allowlist", "explain", "bad-export",
+	"vfio-export", "bad-export", "decode", "import", "transfer", "unimport", "mmap",
+	"unknown-ioctl", "allowlist", "explain",
 };
 
-/* What each call may answer besides success. */
+/* What each call may answer besides success; decode must succeed. */
 static const int documented[NR_CALLS][9] = {
-	[EXPORT] = { ENODEV, EINVAL, ENXIO, E2BIG, EOVERFLOW, ERANGE, EFAULT },
+	/* ENOTTY: a feature vfio-pci does not have. */
+	[EXPORT] = { EINVAL, ENODEV, EOVERFLOW, EFAULT, ENOMEM, ENOTTY },
 	[IMPORT] = { ENODEV, EREMOTEIO, EBADF, EINVAL, EMFILE, ENOMEM, EFAULT },
 	[TRANSFER] = { ENOENT, ENODEV, EBUSY, EINVAL, EOPNOTSUPP, EFAULT },
 	[UNIMPORT] = { ENOENT, EINVAL, EFAULT },
-	[REVOKE] = { EBADF, EINVAL, EBUSY, ETIMEDOUT, EFAULT },
 	[MMAP] = { EINVAL, EBADF, EACCES, ENODEV },
 	[UNKNOWN_IOCTL] = { ENOTTY },
 	[ALLOW] = { EINVAL },
@@ -63,7 +77,14 @@ static uint64_t bar_size;
 static const char *seed, *provider_bdf, *client_bdf;
 
 /* The sweep's state: one test, in a process of its own. */
-static int ctl;
+static int ctl, dev;			/* /dev/p2ptest, the provider through VFIO */
+static struct p2ptest_vfio_target target;
+/*
+ * A page for random exports' arguments, then one unmapped: an argument
+ * ends where the unmapped page begins, so nr_ranges past the ranges it
+ * holds make the kernel fault (EFAULT), never read other memory.
+ */
+static char *arena;
 static int fds[MAX_FDS], nr_fds;
 static uint32_t handles[MAX_HANDLES];
 static int nr_handles;
@@ -127,6 +148,30 @@ static uint32_t some_flags(void)
 	return below(5) ? 0 : (uint32_t)next();
 }
 
+/*
+ * The flags of a VFIO_DEVICE_FEATURE call: GET of the DMA_BUF feature most
+ * of the time, else other GET/SET/PROBE bits, unknown bits, or a feature
+ * index vfio-pci does not have. Never another feature it has: those change
+ * the device's power state or migration state.
+ */
+static uint32_t some_feature_flags(void)
+{
+	uint32_t ops = (uint32_t)below(8) << 16;	/* GET, SET, PROBE */
+	uint32_t unknown = VFIO_DEVICE_FEATURE_DMA_BUF + 1;	/* and above: ENOTTY */
+
+	switch (below(8)) {
+	case 0:
+		return ops | VFIO_DEVICE_FEATURE_DMA_BUF;
+	case 1:
+		return ops | (unknown + (uint32_t)below(VFIO_DEVICE_FEATURE_MASK + 1 - unknown));
+	case 2:
+		return VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF |
+		       ((uint32_t)next() & ~(uint32_t)0x7ffff);
+	default:
+		return VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	}
+}
+
 /* Judge a call's result: 0 or more, or -errno. */
 static void check(enum call c, int ret)
 {
@@ -164,55 +209,62 @@ static void drop_handle(int i)
 
 static void do_export(void)
 {
-	struct p2ptest_range r[4];
-	struct p2ptest_export e = {
-		.provider = below(4) ? provider : some_dev(),
-		.bar = below(4) ? bar : (uint32_t)below(8),
-		.flags = some_flags(),
-		.nr_ranges = below(8) ? (uint32_t)below(5) : (uint32_t)next(),
-		.reserved = below(10) ? 0 : 1,
-		.ranges = below(10) ? (uint64_t)(uintptr_t)r : next(),
-	};
-	int i, ret;
+	uint32_t held = (uint32_t)below(MAX_HELD + 1), i;
+	size_t len = HEAD + held * sizeof(struct vfio_region_dma_range);
+	struct vfio_device_feature *f = (void *)(arena + PAGE - len);
+	struct vfio_device_feature_dma_buf *d = (void *)f->data;
+	int ret;
 
-	for (i = 0; i < 4; i++) {
-		r[i].offset = plausible();
-		r[i].length = below(2) ? 4096 * (1 + below(4)) : edge();
+	f->argsz = below(4) ? (uint32_t)len : (uint32_t)edge();
+	f->flags = some_feature_flags();
+	*d = (struct vfio_device_feature_dma_buf){
+		.region_index = below(4) ? bar : below(2) ? (uint32_t)below(10) : (uint32_t)next(),
+		.open_flags = below(5) ? O_RDWR | O_CLOEXEC : (uint32_t)next(),
+		.flags = some_flags(),
+		.nr_ranges = below(8) ? held : below(2) ? held + 1 + (uint32_t)below(1100) :
+			     (uint32_t)next(),
+	};
+	for (i = 0; i < held; i++) {
+		d->dma_ranges[i].offset = plausible();
+		d->dma_ranges[i].length = below(2) ? 4096 * (1 + below(4)) : edge();
 	}
-	/* nr_ranges past the array would read the stack: keep it honest. */
-	if (e.ranges == (uint64_t)(uintptr_t)r && e.nr_ranges > 4 &&
-	    e.nr_ranges <= P2PTEST_MAX_RANGES)
-		e.nr_ranges = 4;
-	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &e);
+	ret = __vfio_device_feature(dev, f);
 	check(EXPORT, ret);
-	if (!ret)
-		keep_fd(e.fd);
+	/* A probe answers 0; an export, its dma-buf. */
+	if (ret >= 0 && !(f->flags & VFIO_DEVICE_FEATURE_PROBE))
+		keep_fd(ret);
 }
 
 static void do_bad_export(void)
 {
-	const struct p2ptest_bad_export *b = &p2ptest_bad_exports[below(p2ptest_nr_bad_exports)];
-	struct p2ptest_export_target t = {
-		.provider = provider, .bar = bar, .bar_size = bar_size,
-		.absent_bar = -1,	/* not known here: that row does not apply */
-	};
-	struct p2ptest_range r[P2PTEST_MAX_RANGES + 1];
-	struct p2ptest_export e;
-	int ret;
+	const struct p2ptest_vfio_bad_export *b =
+		&p2ptest_vfio_bad_exports[below(p2ptest_vfio_nr_bad_exports)];
+	struct p2ptest_vfio_bad_arg arg;
+	int ret = p2ptest_vfio_bad_export_prepare(b, &target, &arg);
 
-	if (p2ptest_bad_export_prepare(b, &t, &e, r))
+	/* A row that does not apply to this provider (no empty BAR). */
+	if (ret == -ENOENT)
 		return;
 	calls[BAD_EXPORT]++;
-	ret = __p2ptest_ioctl(ctl, P2PTEST_IOC_EXPORT, &e);
-	if (!ret)
-		keep_fd(e.fd);
-	if (ret == -b->err) {
-		ok[BAD_EXPORT]++;
-		return;
+	if (!ret) {
+		ret = __vfio_device_feature(dev, arg.feature);
+		p2ptest_vfio_bad_arg_free(&arg);
+		if (ret >= 0)
+			keep_fd(ret);
+		if (ret == -b->err) {
+			ok[BAD_EXPORT]++;
+			return;
+		}
 	}
 	fprintf(stderr, "# bad-export %s: got %s, want %s, call %lu\n", b->name,
 		p2ptest_errname(ret), p2ptest_errname(-b->err), calls[BAD_EXPORT]);
 	wrong++;
+}
+
+/* Memory decode off (a third of the time) or on: revokes or restores. */
+static void do_decode(void)
+{
+	check(DECODE, __vfio_set_decode(dev, below(3) != 0));
 }
 
 static void do_import(void)
@@ -268,13 +320,6 @@ static void do_unimport(void)
 		drop_handle(i);
 }
 
-static void do_revoke(void)
-{
-	int fd = some_fd();
-
-	check(REVOKE, __p2ptest_revoke(ctl, fd, below(5) ? (uint32_t)below(2) : (uint32_t)next()));
-}
-
 static void do_mmap(void)
 {
 	size_t len = below(2) ? 4096 * (1 + below(4)) : (size_t)edge();
@@ -294,9 +339,10 @@ static void do_mmap(void)
 	}
 }
 
+/* Numbers /dev/p2ptest never had, and those of the retired EXPORT and REVOKE. */
 static void do_unknown_ioctl(void)
 {
-	unsigned long nr = 6 + below(250);
+	unsigned long nr = below(8) ? 6 + below(250) : below(2) ? 1 : 5;
 	unsigned char arg[64] = { 0 };
 
 	int ret = __p2ptest_ioctl(ctl, _IOC(below(4), 'P', nr, below(sizeof(arg))), arg);
@@ -344,6 +390,7 @@ static void do_knob(enum call c)
 FIXTURE(fuzz) {
 	char allowlist[256];	/* as it was before the sweep */
 	long ptes_before;	/* the client's IOMMU entries before it */
+	int fds_before;		/* this process's files before it */
 };
 
 FIXTURE_SETUP(fuzz)
@@ -352,13 +399,27 @@ FIXTURE_SETUP(fuzz)
 
 	ctl = p2ptest_open();
 	ASSERT_LE(0, ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(ctl));
+	dev = __vfio_open_device(provider_bdf);
+	ASSERT_LE(0, dev) TH_LOG("%s through VFIO: %s", provider_bdf, p2ptest_errname(dev));
+	ret = p2ptest_vfio_target_get(dev, bar, &target);
+	ASSERT_ERRNO(0, ret);
+	ASSERT_EQ(bar_size, target.bar_size)
+		TH_LOG("BAR-SIZE %#llx, VFIO says %#llx", (unsigned long long)bar_size,
+		       (unsigned long long)target.bar_size);
+	arena = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, arena) TH_LOG("mmap: %s", strerror(errno));
+	ASSERT_EQ(0, mprotect(arena + PAGE, PAGE, PROT_NONE)) TH_LOG("mprotect: %s",
+								      strerror(errno));
 	ret = p2ptest_allowlist_get(self->allowlist, sizeof(self->allowlist));
 	ASSERT_ERRNO(0, ret);
 	self->ptes_before = p2ptest_count_iommu_ptes(client_bdf);
+	self->fds_before = p2ptest_count_fds();
 }
 
 FIXTURE_TEARDOWN(fuzz)
 {
+	munmap(arena, 2 * PAGE);
+	close(dev);
 	close(ctl);
 }
 
@@ -371,7 +432,7 @@ TEST_F_TIMEOUT(fuzz, documented, P2PTEST_TIMEOUT)
 	char after[256] = "";
 	unsigned long i;
 	long ptes;
-	int c, bufs, ret;
+	int c, bufs, files, ret;
 
 	TH_LOG("seed %s, %lu calls", seed, iterations);
 	for (i = 0; i < iterations; i++) {
@@ -379,6 +440,9 @@ TEST_F_TIMEOUT(fuzz, documented, P2PTEST_TIMEOUT)
 		switch (c) {
 		case EXPORT:
 			do_export();
+			break;
+		case BAD_EXPORT:
+			do_bad_export();
 			break;
 		case IMPORT:
 			do_import();
@@ -389,17 +453,14 @@ TEST_F_TIMEOUT(fuzz, documented, P2PTEST_TIMEOUT)
 		case UNIMPORT:
 			do_unimport();
 			break;
-		case REVOKE:
-			do_revoke();
+		case DECODE:
+			do_decode();
 			break;
 		case MMAP:
 			do_mmap();
 			break;
 		case UNKNOWN_IOCTL:
 			do_unknown_ioctl();
-			break;
-		case BAD_EXPORT:
-			do_bad_export();
 			break;
 		default:
 			do_knob((enum call)c);
@@ -408,6 +469,8 @@ TEST_F_TIMEOUT(fuzz, documented, P2PTEST_TIMEOUT)
 	}
 
 	/* Undo everything, then nothing may be left. */
+	ret = __vfio_set_decode(dev, true);
+	check(DECODE, ret);
 	while (nr_handles) {
 		ret = __p2ptest_unimport(ctl, handles[0]);
 		if (ret)
@@ -427,6 +490,9 @@ TEST_F_TIMEOUT(fuzz, documented, P2PTEST_TIMEOUT)
 	EXPECT_STREQ(self->allowlist, after) TH_LOG("allow-list not restored");
 	bufs = p2ptest_count_phys_bufs();
 	EXPECT_EQ(0, bufs) TH_LOG("%d dma-buf(s) of physical ranges still alive", bufs);
+	files = p2ptest_count_fds();
+	EXPECT_EQ(self->fds_before, files)
+		TH_LOG("%d files open, %d before", files, self->fds_before);
 	ptes = p2ptest_count_iommu_ptes(client_bdf);
 	EXPECT_EQ(self->ptes_before, ptes)
 		TH_LOG("%ld IOMMU entries for %s, %ld before", ptes, client_bdf, self->ptes_before);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Concurrency run of /dev/p2ptest: threads at once on one shared buffer,
- * one shared /dev/p2ptest file and one provider:
+ * Concurrency run of a VFIO exporter and /dev/p2ptest: threads at once on
+ * one shared buffer, one shared /dev/p2ptest file and one provider, bound
+ * to vfio-pci and opened once, its device file shared by the threads:
  *
  *   - two importers on the shared file, each importing the shared buffer,
  *     having the client DMA its own seeded page into it and back, and
@@ -12,13 +13,17 @@
  *     the guest (3 of 1600 on a busy host, 30 of 700 on an idle one, when
  *     tries were bounded), not on the kernel; a kernel that never lets one
  *     through hangs the run, and the VM's timeout fails it;
- *   - a revoker, revoking and restoring the shared buffer;
- *   - two exporters, exporting other pages of the same BAR, writing and
- *     reading them through mmap, closing them;
+ *   - a revoker, taking turns: VFIO_DEVICE_RESET (vfio-pci revokes every
+ *     buffer of the device around the reset and restores them after), and
+ *     closing the device's file (its buffers, the shared one too, revoked
+ *     for good: imports of it fail until the importers take the new one),
+ *     opening it again and exporting a new shared buffer from it;
+ *   - two exporters, exporting other pages of the same BAR through VFIO,
+ *     writing and reading them through mmap, closing them;
  *   - a router, asking the kernel's explain file for the provider-client
  *     verdict, which must always be one of the three;
  *   - a decoder, turning the provider's memory decode off and on through
- *     its config file, as setpci does (exports revoked meanwhile);
+ *     VFIO's config region (exports revoked meanwhile);
  *   - a rebinder, unbinding the client from p2ptest and binding it again
  *     (its imports are detached, transfers refused until it is back).
  *
@@ -28,14 +33,16 @@
  * rounds, not by time; the counts of every operation are logged.
  *
  * A transfer or import may be refused while the buffer is revoked or the
- * client unbound (ENODEV) or reset (EBUSY), an mmap while decode is off
- * (ENODEV), and a mapped page may vanish meanwhile (SIGBUS, caught);
- * anything else fails the run. The plan
+ * client unbound (ENODEV) or reset (EBUSY), an mmap while its buffer is
+ * revoked (ENODEV), and a mapped page may vanish meanwhile (SIGBUS,
+ * caught); anything else fails the run. The plan
  * moves ACS bits and removes and rescans a device meanwhile, and names the
  * file it writes after its first such cycle as UNTIL-FILE: the run lasts
- * until the event, however slowly the host runs the guest. At the end
+ * until the event, however slowly the host runs the guest. Once the
+ * disruptors have stopped, the shared buffer must import. At the end
  * everything is closed and no dma-buf of physical ranges may be left, nor
- * an IOMMU entry the client did not have before. All that is one test.
+ * a file descriptor, nor an IOMMU entry the client did not have before.
+ * All that is one test.
  *
  *   p2ptest_stress PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]
  */
@@ -56,23 +63,35 @@
 #include "p2ptest_client.h"
 #include "p2ptest_harness.h"
 #include "p2ptest_pattern.h"
+#include "p2ptest_vfio.h"
 
 #define CHUNK		512	/* bytes one transfer pass moves */
 #define SHARED_LEN	(2 * 4096)
 #define OTHER_OFF	(64 * 1024)
 
 /* From the command line and the environment. */
-static struct p2ptest_pci_addr provider, client;
+static struct p2ptest_pci_addr client;
 static const char *provider_bdf, *client_bdf, *until_file;
 static uint32_t bar;
 static int rounds;
 static uint64_t seed = 0x5eed;
 
-/* What the threads share: the buffer, the file, the counts. */
-static int shared_fd, shared_ctl;
+/*
+ * The provider through VFIO and the shared buffer exported from it. The
+ * revoker closes the device and opens it again: vfio_lock is held for
+ * reading while either is used (an export, a config write, an import),
+ * for writing while the revoker replaces them, so that no call runs on a
+ * closed file or on a number the open reused. The revoker itself, their
+ * only writer, uses the device without it.
+ */
+static pthread_rwlock_t vfio_lock;
+static int vdev = -1, shared_fd = -1;
+
+/* What the threads share: the file, the counts. */
+static int shared_ctl;
 static atomic_bool done;
 static atomic_int failed;
-static atomic_ulong transfers, verified, refused, revokes, exports, explains, imports;
+static atomic_ulong transfers, verified, refused, resets, reopens, exports, explains, imports;
 static atomic_ulong import_refused, import_enodev;
 static atomic_ulong decodes, rebinds, vanished;
 
@@ -92,16 +111,6 @@ static void fail(const char *who, const char *what, int err)
 	atomic_store(&failed, 1);
 }
 
-/* /dev/p2ptest for thread @who, or -errno (reported). */
-static int open_ctl(const char *who)
-{
-	int ctl = p2ptest_open();
-
-	if (ctl < 0)
-		fail(who, P2PTEST_DEV, -ctl);
-	return ctl;
-}
-
 /* Has the event the run waits for (UNTIL-FILE) happened? */
 static bool until_met(void)
 {
@@ -115,7 +124,7 @@ static void nap(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* Refusals a revoke or reset in flight may cause (-errno). */
+/* Refusals a revoke or a reset of the client may cause (-errno). */
 static bool refusal(int ret)
 {
 	return ret == -ENODEV || ret == -EBUSY;
@@ -154,7 +163,9 @@ static void *importer(void *arg)
 	for (r = 0; !atomic_load(&failed) && (r < rounds || !until_met());) {
 		struct p2ptest_import imp;
 
+		pthread_rwlock_rdlock(&vfio_lock);
 		ret = __p2ptest_import(shared_ctl, shared_fd, &client, &imp);
+		pthread_rwlock_unlock(&vfio_lock);
 		if (ret) {
 			if (!refusal(ret))
 				fail(who, "import", -ret);
@@ -199,28 +210,65 @@ static void await_progress(unsigned long *seen)
 	*seen = atomic_load(&verified);
 }
 
+/*
+ * Close the provider's device file, which revokes its buffers for good,
+ * open it again and export a new shared buffer: 0 or -errno. Imports of
+ * the old buffer hold it until they are unimported.
+ */
+static int reopen_provider(void)
+{
+	int ret = 0, fd;
+
+	pthread_rwlock_wrlock(&vfio_lock);
+	/* Nobody else uses the file: its release runs before close() returns. */
+	close(vdev);
+	vdev = __vfio_open_device(provider_bdf);
+	if (vdev < 0) {
+		ret = vdev;
+	} else {
+		fd = __vfio_dma_buf_export_range(vdev, bar, 0, SHARED_LEN);
+		if (fd < 0) {
+			ret = fd;
+		} else {
+			close(shared_fd);
+			shared_fd = fd;
+		}
+	}
+	pthread_rwlock_unlock(&vfio_lock);
+	return ret;
+}
+
 static void *revoker(void *arg)
 {
-	int ctl = open_ctl("revoker");
 	unsigned long seen = 0;
-	uint32_t restore = 0;
+	bool reopen = false;
 	int ret;
 
 	(void)arg;
-	if (ctl < 0)
-		return NULL;
-	while (!atomic_load(&done)) {
-		if (!restore)
-			await_progress(&seen);
-		ret = __p2ptest_revoke(ctl, shared_fd, restore);
-		if (ret && ret != -EBUSY)
-			fail("revoker", restore ? "restore" : "revoke", -ret);
-		atomic_fetch_add(&revokes, 1);
-		restore = !restore;
-		/* Revoked for 50 ms, usable for 400 ms: a transfer round is 4 edu DMAs. */
-		nap(restore ? 50000 : 400000);
+	while (!atomic_load(&done) && !atomic_load(&failed)) {
+		await_progress(&seen);
+		if (atomic_load(&done))
+			break;
+		if (reopen) {
+			ret = reopen_provider();
+			if (ret) {
+				fail("revoker", "reopen the provider and export", -ret);
+				break;
+			}
+			atomic_fetch_add(&reopens, 1);
+		} else {
+			/* Revoked for as long as the reset takes, then restored. */
+			ret = __vfio_reset(vdev);
+			if (ret) {
+				fail("revoker", "VFIO_DEVICE_RESET", -ret);
+				break;
+			}
+			atomic_fetch_add(&resets, 1);
+		}
+		reopen = !reopen;
+		/* Usable for 400 ms at least: a transfer round is 4 edu DMAs. */
+		nap(400000);
 	}
-	close(ctl);
 	return NULL;
 }
 
@@ -247,11 +295,9 @@ static int poke(volatile uint32_t *p, uint32_t v)
 
 static void *exporter(void *arg)
 {
-	int id = (int)(intptr_t)arg, ctl = open_ctl("exporter");
+	int id = (int)(intptr_t)arg;
 	__u64 rnd = thread_rand_init(16 + id);
 
-	if (ctl < 0)
-		return NULL;
 	while (!atomic_load(&done) && !atomic_load(&failed)) {
 		uint64_t r = p2ptest_rand_next(&rnd);
 		/*
@@ -259,9 +305,12 @@ static void *exporter(void *arg)
 		 * between this one's write and read would fail the check.
 		 */
 		uint32_t page = (uint32_t)(id * 4 + r % 4), word = (uint32_t)(r >> 8) % 1024;
-		struct p2ptest_range range = { .offset = OTHER_OFF + page * 4096, .length = 4096 };
-		int fd = __p2ptest_export(ctl, &provider, bar, &range, 1);
 		volatile uint32_t *p;
+		int fd;
+
+		pthread_rwlock_rdlock(&vfio_lock);
+		fd = __vfio_dma_buf_export_range(vdev, bar, OTHER_OFF + page * 4096, 4096);
+		pthread_rwlock_unlock(&vfio_lock);
 
 		if (fd < 0) {
 			fail("exporter", "export", -fd);
@@ -269,7 +318,10 @@ static void *exporter(void *arg)
 		}
 		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED) {
-			/* Exported while decode was off: revoked from the start. */
+			/*
+			 * Revoked already: exported while decode was off, or
+			 * a reset or the device's close came first.
+			 */
 			if (errno != ENODEV)
 				fail("exporter", "mmap", errno);
 		} else {
@@ -280,7 +332,6 @@ static void *exporter(void *arg)
 		atomic_fetch_add(&exports, 1);
 		nap(5000 + (long)(r >> 32) % 30000);
 	}
-	close(ctl);
 	return NULL;
 }
 
@@ -299,11 +350,14 @@ static void *decoder(void *arg)
 		await_progress(&seen);
 		if (atomic_load(&done))
 			break;
-		err = p2ptest_pci_set_decode(provider_bdf, false);
+		/* On again on the same open of the device. */
+		pthread_rwlock_rdlock(&vfio_lock);
+		err = __vfio_set_decode(vdev, false);
 		if (err)
 			fail("decoder", "decode off", -err);
 		nap(10000 + (long)((r >> 32) % 40000));
-		err = p2ptest_pci_set_decode(provider_bdf, true);
+		err = __vfio_set_decode(vdev, true);
+		pthread_rwlock_unlock(&vfio_lock);
 		if (err)
 			fail("decoder", "decode on", -err);
 		atomic_fetch_add(&decodes, 1);
@@ -362,21 +416,35 @@ static void *router(void *arg)
 }
 
 FIXTURE(stress) {
-	int ctl;		/* the file that made the shared buffer */
+	int ctl;		/* the file of the import after the run */
 	long ptes_before;	/* the client's IOMMU entries before the run */
+	int fds_before;		/* this process's files before the run */
 };
 
 FIXTURE_SETUP(stress)
 {
-	struct p2ptest_range shared = { .offset = 0, .length = SHARED_LEN };
+	pthread_rwlockattr_t attr;
 
+	self->fds_before = p2ptest_count_fds();
+	ASSERT_LE(0, self->fds_before) TH_LOG("%s", p2ptest_errname(self->fds_before));
 	self->ctl = p2ptest_open();
 	ASSERT_LE(0, self->ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(self->ctl));
 	shared_ctl = p2ptest_open();
 	ASSERT_LE(0, shared_ctl) TH_LOG("%s: %s", P2PTEST_DEV, p2ptest_errname(shared_ctl));
 	self->ptes_before = p2ptest_count_iommu_ptes(client_bdf);
-	shared_fd = __p2ptest_export(self->ctl, &provider, bar, &shared, 1);
+	vdev = __vfio_open_device(provider_bdf);
+	ASSERT_LE(0, vdev) TH_LOG("%s through VFIO: %s", provider_bdf, p2ptest_errname(vdev));
+	shared_fd = __vfio_dma_buf_export_range(vdev, bar, 0, SHARED_LEN);
 	ASSERT_LE(0, shared_fd) TH_LOG("export: %s", p2ptest_errname(shared_fd));
+	/*
+	 * Writers first: importers and exporters come back every few
+	 * milliseconds, and readers first could keep the revoker out.
+	 */
+	ASSERT_EQ(0, pthread_rwlockattr_init(&attr));
+	ASSERT_EQ(0, pthread_rwlockattr_setkind_np(&attr,
+						   PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP));
+	ASSERT_EQ(0, pthread_rwlock_init(&vfio_lock, &attr));
+	pthread_rwlockattr_destroy(&attr);
 }
 
 /* The test closes everything itself, before it looks for leftovers. */
@@ -388,8 +456,9 @@ TEST_F_TIMEOUT(stress, documented, P2PTEST_TIMEOUT)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
 	pthread_t imp[2], rev, exp[2], rt, dec, reb;
+	struct p2ptest_import last;
 	long ptes;
-	int bufs, ret, i;
+	int bufs, fds, ret, i;
 
 	TH_LOG("seed %#" PRIx64 " (P2PTEST_SEED=%#" PRIx64 " repeats it)", seed, seed);
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
@@ -408,44 +477,57 @@ TEST_F_TIMEOUT(stress, documented, P2PTEST_TIMEOUT)
 	pthread_join(reb, NULL);
 	pthread_join(rev, NULL);
 	/*
-	 * Decode is on again and nobody revokes any more: the buffer must be
-	 * usable (restoring a usable buffer is not an error).
+	 * Decode is on again, the client bound, the last reset over or the
+	 * last shared buffer new, and nobody revokes any more: the shared
+	 * buffer must import.
 	 */
-	ret = __p2ptest_revoke(self->ctl, shared_fd, 1);
+	ret = __p2ptest_import(self->ctl, shared_fd, &client, &last);
+	if (!ret)
+		ret = __p2ptest_unimport(self->ctl, last.handle);
 	if (ret)
-		fail("revoker", "final restore", -ret);
+		fail("the end", "import the shared buffer", -ret);
 	for (i = 0; i < 2; i++)
 		pthread_join(exp[i], NULL);
 	pthread_join(rt, NULL);
 	close(shared_fd);
+	close(vdev);
 	close(shared_ctl);
 	close(self->ctl);
+	pthread_rwlock_destroy(&vfio_lock);
 
 	TH_LOG("%lu imports (%lu refused: %lu ENODEV, %lu EBUSY), %lu transfer rounds "
 	       "(%lu verified, %lu refused), "
-	       "%lu revokes/restores, %lu exports with mmap (%lu pages vanished under a "
-	       "revoke), %lu explains, %lu decode off/on, %lu client rebinds",
+	       "%lu VFIO resets, %lu device reopens, %lu exports with mmap (%lu pages "
+	       "vanished under a revoke), %lu explains, %lu decode off/on, %lu client rebinds",
 	       atomic_load(&imports), atomic_load(&import_refused), atomic_load(&import_enodev),
 	       atomic_load(&import_refused) - atomic_load(&import_enodev),
 	       atomic_load(&transfers), atomic_load(&verified),
-	       atomic_load(&refused), atomic_load(&revokes), atomic_load(&exports),
-	       atomic_load(&vanished), atomic_load(&explains), atomic_load(&decodes),
-	       atomic_load(&rebinds));
+	       atomic_load(&refused), atomic_load(&resets), atomic_load(&reopens),
+	       atomic_load(&exports), atomic_load(&vanished), atomic_load(&explains),
+	       atomic_load(&decodes), atomic_load(&rebinds));
 	EXPECT_EQ(0, atomic_load(&failed)) TH_LOG("calls failed other than documented (above)");
 	bufs = p2ptest_count_phys_bufs();
 	EXPECT_EQ(0, bufs) TH_LOG("%d dma-buf(s) of physical ranges still alive", bufs);
 	ptes = p2ptest_count_iommu_ptes(client_bdf);
 	EXPECT_EQ(self->ptes_before, ptes)
 		TH_LOG("%ld IOMMU entries for %s, %ld before", ptes, client_bdf, self->ptes_before);
+	fds = p2ptest_count_fds();
+	EXPECT_EQ(self->fds_before, fds) TH_LOG("%d files open, %d before", fds, self->fds_before);
 	EXPECT_LE(2ul * rounds, atomic_load(&verified));
-	/* A run that no revoke, decode flip or rebind hit proved nothing about them. */
-	EXPECT_LE(2ul, atomic_load(&revokes));
+	/*
+	 * A run that no reset, close of the device, decode flip or rebind hit
+	 * proved nothing about them.
+	 */
+	EXPECT_LE(1ul, atomic_load(&resets));
+	EXPECT_LE(1ul, atomic_load(&reopens));
 	EXPECT_LE(1ul, atomic_load(&decodes));
 	EXPECT_LE(1ul, atomic_load(&rebinds));
 }
 
 int main(int argc, char **argv)
 {
+	struct p2ptest_pci_addr provider;
+
 	if (argc < 5 || argc > 6 || p2ptest_parse_bdf(argv[1], &provider) ||
 	    p2ptest_parse_bdf(argv[3], &client) || atoi(argv[4]) < 1) {
 		fprintf(stderr, "usage: %s PROVIDER-BDF BAR CLIENT-BDF ROUNDS [UNTIL-FILE]\n",

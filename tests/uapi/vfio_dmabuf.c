@@ -13,8 +13,10 @@
  * each:
  *
  *   probe               the feature is there for GET, refused for SET;
- *   bad_export.NAME     each bad argument gets mainline's errno and leaves
+ *   bad_export.NAME     each row of the export's errno table
+ *                       (lib/p2ptest/contract.c) gets its errno and leaves
  *                       no file descriptor or buffer behind;
+ *   every_row_tested    each row of that table is a bad_export variant;
  *   export              two ranges make one buffer of their total size;
  *   import              the client maps it (not as system memory);
  *   export_vs_decode    an export parked (on a userfaultfd page) while
@@ -55,7 +57,6 @@
 #include "p2ptest_park.h"
 #include "p2ptest_vfio.h"
 
-#define PAGE		4096u
 #define RANGE0_OFF	0x0000u
 #define RANGE1_OFF	0x10000u
 #define RANGE_LEN	0x2000u
@@ -101,26 +102,18 @@ static void close_exporter(struct __test_metadata *_metadata, struct exporter *x
 	close(x->dev);
 }
 
-/* One VFIO_DEVICE_FEATURE call for a DMA_BUF feature: its result, or -errno. */
-static int feature(struct exporter *x, uint32_t flags, uint32_t argsz, uint32_t region,
-		   uint32_t dflags, uint32_t nr, const struct vfio_region_dma_range *ranges)
+/* A probe of the DMA_BUF feature for @op, GET or SET: 0 or -errno. */
+static int probe(struct exporter *x, uint32_t op)
 {
-	struct {
-		struct vfio_device_feature f;
-		struct vfio_device_feature_dma_buf d;
-		struct vfio_region_dma_range r[2];
-	} arg = {
-		.f.argsz = argsz, .f.flags = flags,
-		.d = { .region_index = region, .open_flags = O_RDWR | O_CLOEXEC,
-		       .flags = dflags, .nr_ranges = nr },
+	struct vfio_device_feature f = {
+		.argsz = sizeof(f),
+		.flags = op | VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_DMA_BUF,
 	};
 
-	memcpy(arg.r, ranges, sizeof(arg.r));
-	return __vfio_device_feature(x->dev, &arg.f);
+	return __vfio_device_feature(x->dev, &f);
 }
 
 #define GET	(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF)
-#define SET	(VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF)
 #define FULL	((uint32_t)(sizeof(struct vfio_device_feature) + 16 + 2 * 16))
 
 static const struct vfio_region_dma_range two[2] = {
@@ -237,8 +230,8 @@ FIXTURE_TEARDOWN(vfio)
 
 TEST_F_TIMEOUT(vfio, probe, P2PTEST_TIMEOUT)
 {
-	int get = feature(&self->x, GET | VFIO_DEVICE_FEATURE_PROBE, FULL, bar, 0, 2, two);
-	int set = feature(&self->x, SET | VFIO_DEVICE_FEATURE_PROBE, FULL, bar, 0, 2, two);
+	int get = probe(&self->x, VFIO_DEVICE_FEATURE_GET);
+	int set = probe(&self->x, VFIO_DEVICE_FEATURE_SET);
 
 	EXPECT_ERRNO(0, get);
 	EXPECT_ERRNO(EINVAL, set);
@@ -317,92 +310,54 @@ TEST_F_TIMEOUT(vfio, export_vs_decode, P2PTEST_TIMEOUT)
 }
 
 /*
- * Each bad argument of the export, one variant each. The region and the
- * ranges may depend on the exporter: region says which, from_end which
- * ranges' offsets count from the BAR's end.
+ * The rows of p2ptest_vfio_bad_exports[] (lib/p2ptest/contract.c), named
+ * as there with _ for -: each is a variant of the bad_export fixture, which
+ * takes its bad argument and errno from the row. A row added there and
+ * not here fails every_row_tested.
  */
-enum region { THE_BAR, ROM, CONFIG, EMPTY_BAR };
+#define BAD_EXPORT_ROWS(X) \
+	X(argsz_tiny) X(argsz_short) X(set) X(get_and_set) X(no_get_or_set) \
+	X(unknown_feature_flag) X(flags) X(no_ranges) X(rom_region) X(config_region) \
+	X(empty_bar) X(too_many_ranges) X(huge_nr_ranges) X(zero_length) X(unaligned_offset) \
+	X(unaligned_length) X(past_bar) X(second_past_bar) X(offset_overflow) \
+	X(length_overflow) X(feature_unmapped) X(dma_buf_unmapped) X(ranges_unmapped)
 
-static uint32_t region_index(enum region r)
+/* Whether @id names the row called @name: "zero_length", "zero-length". */
+static bool names_row(const char *id, const char *name)
 {
-	switch (r) {
-	case ROM:
-		return VFIO_PCI_ROM_REGION_INDEX;
-	case CONFIG:
-		return VFIO_PCI_CONFIG_REGION_INDEX;
-	case EMPTY_BAR:
-		/*
-		 * Size 0 through VFIO on the plans' exporters: ivshmem-plain has
-		 * no BAR 1, QEMU's NVMe controller's is BAR 0's upper half.
-		 */
-		return bar == 1 ? 3 : 1;
-	case THE_BAR:
-		break;
-	}
-	return bar;
+	for (; *id && *name; id++, name++)
+		if (*id != (*name == '-' ? '_' : *name))
+			return false;
+	return !*id && !*name;
+}
+
+static const struct p2ptest_vfio_bad_export *row_named(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p2ptest_vfio_nr_bad_exports; i++)
+		if (names_row(id, p2ptest_vfio_bad_exports[i].name))
+			return &p2ptest_vfio_bad_exports[i];
+	return NULL;
 }
 
 FIXTURE(bad_export) {
 	struct exporter x;
+	const struct p2ptest_vfio_bad_export *row;
 };
 
 FIXTURE_VARIANT(bad_export) {
-	uint32_t flags, argsz;
-	enum region region;
-	uint32_t dflags, nr;
-	struct vfio_region_dma_range r[2];
-	unsigned int from_end;		/* bit i: r[i].offset is from the BAR's end */
-	int err;
+	const char *row;
 };
 
-FIXTURE_VARIANT_ADD(bad_export, set) {
-	.flags = SET, .argsz = FULL, .nr = 1, .r = { { 0, PAGE } }, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, argsz_short) {
-	.flags = GET, .argsz = sizeof(struct vfio_device_feature) + 8, .nr = 1,
-	.r = { { 0, PAGE } }, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, flags) {
-	.flags = GET, .argsz = FULL, .dflags = 1, .nr = 1, .r = { { 0, PAGE } }, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, no_ranges) {
-	.flags = GET, .argsz = FULL, .nr = 0, .r = { { 0, PAGE } }, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, rom_region) {
-	.flags = GET, .argsz = FULL, .region = ROM, .nr = 1, .r = { { 0, PAGE } }, .err = ENODEV,
-};
-FIXTURE_VARIANT_ADD(bad_export, config_region) {
-	.flags = GET, .argsz = FULL, .region = CONFIG, .nr = 1, .r = { { 0, PAGE } },
-	.err = ENODEV,
-};
-FIXTURE_VARIANT_ADD(bad_export, empty_bar) {
-	.flags = GET, .argsz = FULL, .region = EMPTY_BAR, .nr = 1, .r = { { 0, PAGE } },
-	.err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, zero_length) {
-	.flags = GET, .argsz = FULL, .nr = 1, .r = { { 0, 0 } }, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, unaligned_offset) {
-	.flags = GET, .argsz = FULL, .nr = 1, .r = { { 8, PAGE } }, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, unaligned_length) {
-	.flags = GET, .argsz = FULL, .nr = 1, .r = { { 0, PAGE + 8 } }, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, past_bar) {
-	.flags = GET, .argsz = FULL, .nr = 1, .r = { { -(uint64_t)PAGE, 2 * PAGE } },
-	.from_end = 1, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, second_past_bar) {
-	.flags = GET, .argsz = FULL, .nr = 2, .r = { { 0, PAGE }, { 0, PAGE } },
-	.from_end = 2, .err = EINVAL,
-};
-FIXTURE_VARIANT_ADD(bad_export, offset_overflow) {
-	.flags = GET, .argsz = FULL, .nr = 1, .r = { { ~(uint64_t)(PAGE - 1), PAGE } },
-	.err = EOVERFLOW,
-};
+#define BAD_EXPORT_VARIANT(id) FIXTURE_VARIANT_ADD(bad_export, id) { .row = #id };
+BAD_EXPORT_ROWS(BAD_EXPORT_VARIANT)
 
 FIXTURE_SETUP(bad_export)
 {
+	self->row = row_named(variant->row);
+	ASSERT_NE(NULL, self->row)
+		TH_LOG("no row %s in p2ptest_vfio_bad_exports[]", variant->row);
 	open_exporter(_metadata, &self->x);
 }
 
@@ -414,23 +369,41 @@ FIXTURE_TEARDOWN(bad_export)
 /* Its errno, and nothing left behind. */
 TEST_F_TIMEOUT(bad_export, refused, P2PTEST_TIMEOUT)
 {
-	int fds = p2ptest_count_fds(), bufs = p2ptest_count_phys_bufs(), ret, i;
-	struct vfio_region_dma_range r[2];
+	int fds = p2ptest_count_fds(), bufs = p2ptest_count_phys_bufs(), ret;
+	struct p2ptest_vfio_target t;
+	struct p2ptest_vfio_bad_arg arg;
 
-	for (i = 0; i < 2; i++) {
-		r[i] = variant->r[i];
-		if (variant->from_end & 1u << i)
-			r[i].offset += self->x.bar_info.size;
-	}
-	ret = feature(&self->x, variant->flags, variant->argsz, region_index(variant->region),
-		      variant->dflags, variant->nr, r);
+	ret = p2ptest_vfio_target_get(self->x.dev, bar, &t);
+	ASSERT_ERRNO(0, ret);
+	ret = p2ptest_vfio_bad_export_prepare(self->row, &t, &arg);
+	if (ret == -ENOENT)
+		SKIP(return, "%s has no BAR of size 0", exporter_bdf);
+	ASSERT_ERRNO(0, ret);
+	ret = __vfio_device_feature(self->x.dev, arg.feature);
+	p2ptest_vfio_bad_arg_free(&arg);
 	if (ret >= 0) {
 		close(ret);
 		ret = 0;
 	}
-	EXPECT_ERRNO(variant->err, ret);
+	EXPECT_ERRNO(self->row->err, ret);
 	EXPECT_EQ(fds, p2ptest_count_fds()) TH_LOG("a file descriptor was left behind");
 	EXPECT_EQ(bufs, p2ptest_count_phys_bufs()) TH_LOG("a buffer was left behind");
+}
+
+TEST(every_row_tested)
+{
+#define BAD_EXPORT_ID(id) #id,
+	static const char *const tested[] = { BAD_EXPORT_ROWS(BAD_EXPORT_ID) };
+	size_t i, j;
+
+	for (i = 0; i < p2ptest_vfio_nr_bad_exports; i++) {
+		for (j = 0; j < ARRAY_SIZE(tested); j++)
+			if (names_row(tested[j], p2ptest_vfio_bad_exports[i].name))
+				break;
+		EXPECT_LT(j, ARRAY_SIZE(tested))
+			TH_LOG("row %s of p2ptest_vfio_bad_exports[] is no bad_export variant",
+			       p2ptest_vfio_bad_exports[i].name);
+	}
 }
 
 /* The two ranges exported and imported for the client. */

@@ -26,8 +26,13 @@ p2ptest audit --all
 echo
 ivshmem=$(devs_of 0x1af4:0x1110)
 echo "== p2ptest run: edu DMAs into and out of ivshmem's BAR, after trusting q35's host bridge =="
+# vfio-pci exports the BAR. Without an IOMMU (this job boots without one)
+# bind_vfio turns VFIO's unsafe no-IOMMU mode on first: p2ptest leaves that
+# choice to its user.
+echo "(ivshmem goes to vfio-pci, which exports the BAR; without an IOMMU, in VFIO's no-IOMMU mode)"
 trust_q35
 load_p2ptest
+bind_vfio "$ivshmem"
 p2ptest run --provider "$ivshmem:2" --client "$edu" --size 8K
 echo
 blk=$(nvme_ns "$a")

@@ -18,9 +18,11 @@ CACHE=/sys/kernel/debug/p2pdma/cache
 nvme=$(devs_of 0x1b36:0x0010)
 client=$(echo "$nvme" | sed -n 1p)
 provider=$(echo "$nvme" | sed -n 2p)
-# Both controllers on nvme: an earlier plan of the lane may have handed the
-# provider to p2ptest (transfer's "p2ptest run --bind"). nvme publishes the
-# CMB as p2pmem from its reset work, after probe() returns.
+# Both controllers on nvme: an earlier plan of the lane may have left the
+# provider elsewhere (transfer's "p2ptest run --bind" hands it to vfio-pci
+# for the run and gives it back to nvme; a run that failed half way may
+# not have). nvme publishes the CMB as p2pmem from its reset work, after
+# probe() returns.
 step bind-nvme bind_driver nvme "$client" "$provider"
 if wait_for "/sys/bus/pci/devices/$provider/p2pmem/available"; then
 	pass provider-p2pmem

@@ -1,16 +1,21 @@
 # shellcheck shell=sh
-# Reliability plan (tests/uapi): with ivshmem's BAR 2 as the provider and
-# edu as the client, both bound to p2ptest and q35's host bridge trusted:
+# Reliability plan (tests/uapi): with ivshmem's BAR 2 as the provider,
+# bound to vfio-pci (it exports through VFIO_DEVICE_FEATURE_DMA_BUF), edu
+# as the client, bound to p2ptest, and q35's host bridge trusted:
 #   faults   every slab and page allocation of export, mmap, import and
 #            remap failed in turn (fail-nth), each unwound completely;
 #   fuzz     a seeded bad-input sweep of the uAPI and the P2PDMA knobs;
-#   races    one thread parked in an ioctl while unbind, decode-off or
-#            UNIMPORT runs, EFAULT on the way out, decode flips while
-#            exports die (tests/uapi/p2ptest_races.c);
-#   stress   importers, a revoker, an exporter and explain queries at once,
-#            while ACS bits move on the provider's root port and an NVMe
-#            controller is removed and rescanned;
-#   unload   the module stays while one of its dma-bufs lives.
+#   races    one thread parked in an ioctl while decode goes off through
+#            VFIO, the device file is closed, vfio-pci unbinds the
+#            provider or UNIMPORT runs, an IMPORT's EFAULT on the way out,
+#            decode flips while exports die (tests/uapi/p2ptest_races.c);
+#   stress   importers, a revoker (VFIO resets, device file closed and
+#            opened again), exporters, a decoder, a client rebinder and
+#            explain queries at once, while ACS bits move on the
+#            provider's root port and an NVMe controller is removed and
+#            rescanned;
+#   unload   the module stays while it holds an import, and goes once its
+#            file is closed, leaving the exporter's buffer unattached.
 # Each ends by checking that no dma-buf and no IOMMU entry is left; the
 # kmemleak scan at the end of the run (tests/vm/init) checks memory.
 # p2p.fuzz_seed=N on the kernel command line repeats a fuzz run.
@@ -27,7 +32,8 @@ seed=$(boot_param p2p.fuzz_seed)
 [ -n "$seed" ] && FUZZ_SEED=$seed
 
 step load-p2ptest load_p2ptest
-step bind-p2ptest bind_driver p2ptest "$ivshmem" "$edu"
+step bind-p2ptest bind_driver p2ptest "$edu"
+step bind-vfio bind_vfio "$ivshmem"
 step allowlist-q35 trust_q35
 # Refused imports and explain queries log the engine's explanation.
 expect_log 'p2pdma: '
@@ -45,7 +51,8 @@ kselftest fuzz p2ptest_fuzz "$FUZZ_SEED" "$FUZZ_CALLS" "$ivshmem" 2 4194304 "$ed
 step allowlist-still-q35 grep -qx 8086:29c0 "$AL"
 
 # Races made deterministic: a thread parked in an ioctl on a userfaultfd
-# page while unbind, decode-off or UNIMPORT runs (tests/uapi/p2ptest_races.c).
+# page while decode-off, the device file's close, vfio-pci's unbind or
+# UNIMPORT runs (tests/uapi/p2ptest_races.c).
 kselftest races p2ptest_races "$ivshmem" 2 "$edu"
 
 # ACS flips on the provider's root port and an NVMe leaves and comes back
@@ -80,8 +87,12 @@ else
 fi
 check_eq acs-restored "$(acs_ctl "$rp")" "$acs"
 step nvme-back test -e "/sys/bus/pci/devices/$nvme"
-step allowlist-empty trust_none
 
-# Last, as it removes the module: a dma-buf alive after /dev/p2ptest is
-# closed keeps p2ptest loaded, its release never runs in unloaded code.
+# Last, as it removes the module: p2ptest stays while an import of a VFIO
+# buffer is open, and once /dev/p2ptest is closed it goes, leaving the
+# buffer with no attachment whose move_notify would run in unloaded code.
+# It imports, so q35 is still trusted; ivshmem is on vfio-pci again after
+# the races that unbind it (bind_vfio leaves a bound device alone).
+step vfio-still-bound bind_vfio "$ivshmem"
 kselftest unload p2ptest_unload "$ivshmem" 2
+step allowlist-empty trust_none

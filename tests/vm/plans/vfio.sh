@@ -11,9 +11,6 @@ ivshmem=$(devs_of 0x1af4:0x1110)
 nvme=$(devs_of 0x1b36:0x0010 | head -n1)
 edu=$(devs_of 0x1234:0x11e8)
 
-# to_vfio NAME BDF: bind BDF to vfio-pci, away from its driver if it has one.
-to_vfio() { step "bind-vfio-pci-$1" bind_driver vfio-pci "$2"; }
-
 # The device file's close revoked the buffer for good and freed it with
 # its last user; vfio-pci lets the device go.
 from_vfio() {
@@ -26,11 +23,11 @@ step load-p2ptest load_p2ptest
 step bind-p2ptest bind_driver p2ptest "$edu"
 step allowlist-q35 trust_q35
 
-to_vfio ivshmem "$ivshmem"
+step bind-vfio-pci-ivshmem bind_vfio "$ivshmem"
 kselftest vfio vfio_dmabuf "$ivshmem" 2 "$edu"
 from_vfio ivshmem "$ivshmem"
 
-to_vfio nvme "$nvme"
+step bind-vfio-pci-nvme bind_vfio "$nvme"
 kselftest vfio-nvme-cmb vfio_dmabuf "$nvme" 2 "$edu"
 from_vfio nvme "$nvme"
 # The controller goes back to nvme and its namespace comes back.
