@@ -318,9 +318,10 @@ TEST_F_TIMEOUT(vfio, export_vs_decode, P2PTEST_TIMEOUT)
 #define BAD_EXPORT_ROWS(X) \
 	X(argsz_tiny) X(argsz_short) X(set) X(get_and_set) X(no_get_or_set) \
 	X(unknown_feature_flag) X(flags) X(no_ranges) X(rom_region) X(config_region) \
-	X(empty_bar) X(too_many_ranges) X(huge_nr_ranges) X(zero_length) X(unaligned_offset) \
+	X(empty_bar) X(huge_nr_ranges) X(zero_length) X(unaligned_offset) \
 	X(unaligned_length) X(past_bar) X(second_past_bar) X(offset_overflow) \
-	X(length_overflow) X(feature_unmapped) X(dma_buf_unmapped) X(ranges_unmapped)
+	X(bar_address_overflow) X(length_overflow) X(total_too_big) X(feature_unmapped) \
+	X(dma_buf_unmapped) X(ranges_unmapped)
 
 /* Whether @id names the row called @name: "zero_length", "zero-length". */
 static bool names_row(const char *id, const char *name)
