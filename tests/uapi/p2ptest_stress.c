@@ -130,19 +130,62 @@ static bool refusal(int ret)
 	return ret == -ENODEV || ret == -EBUSY;
 }
 
+/* What importer @id writes in round @r. */
+static void round_bytes(unsigned char *buf, int id, int r)
+{
+	int i;
+
+	for (i = 0; i < CHUNK; i++)
+		buf[i] = (unsigned char)(id * 131 + r * 7 + i);
+}
+
+/*
+ * Say what came back instead of round @r's bytes @out: where the first
+ * wrong byte is, how many are wrong, and whose bytes they are when they
+ * are anyone's (a write that went elsewhere or nowhere leaves an earlier
+ * round's; a read from nowhere gives zeros or all ones).
+ */
+static void describe_mismatch(const char *who, int r, const unsigned char *in,
+			      const unsigned char *out)
+{
+	unsigned char other[CHUNK];
+	int first = -1, wrong = 0, i, j, k;
+
+	for (i = 0; i < CHUNK; i++) {
+		if (in[i] == out[i])
+			continue;
+		if (first < 0)
+			first = i;
+		wrong++;
+	}
+	fprintf(stderr, "# %s: round %d read back other bytes: %d of %d wrong from byte %d "
+		"(0x%02x, not 0x%02x)\n", who, r, wrong, CHUNK, first, in[first], out[first]);
+	for (i = 0; i < CHUNK && (in[i] == 0 || in[i] == 0xff) && in[i] == in[0]; i++)
+		;
+	if (i == CHUNK)
+		fprintf(stderr, "# %s: every byte read was 0x%02x\n", who, in[0]);
+	for (j = 0; j < 2; j++) {
+		for (k = 0; k <= r + 1; k++) {
+			round_bytes(other, j, k);
+			if (!memcmp(in, other, CHUNK))
+				fprintf(stderr, "# %s: they are importer%d's of round %d\n",
+					who, j, k);
+		}
+	}
+}
+
 /*
  * Round @r of importer @id through import @handle: the client's DMA writes
  * the importer's page of the buffer, then reads it back. 0 when every byte
- * came back, 1 when other bytes did, or a transfer's -errno.
+ * came back, 1 when other bytes did (described), or a transfer's -errno.
  */
-static int round_trip(uint32_t handle, int id, int r)
+static int round_trip(const char *who, uint32_t handle, int id, int r)
 {
 	unsigned char out[CHUNK], in[CHUNK];
 	uint64_t off = (uint64_t)id * 4096;
-	int ret, i;
+	int ret;
 
-	for (i = 0; i < CHUNK; i++)
-		out[i] = (unsigned char)(id * 131 + r * 7 + i);
+	round_bytes(out, id, r);
 	ret = __p2ptest_transfer(shared_ctl, handle, P2PTEST_TO_BUFFER, off, out, CHUNK);
 	if (ret)
 		return ret;
@@ -150,7 +193,10 @@ static int round_trip(uint32_t handle, int id, int r)
 	ret = __p2ptest_transfer(shared_ctl, handle, P2PTEST_FROM_BUFFER, off, in, CHUNK);
 	if (ret)
 		return ret;
-	return memcmp(in, out, CHUNK) ? 1 : 0;
+	if (!memcmp(in, out, CHUNK))
+		return 0;
+	describe_mismatch(who, r, in, out);
+	return 1;
 }
 
 static void *importer(void *arg)
@@ -176,13 +222,12 @@ static void *importer(void *arg)
 			continue;
 		}
 		atomic_fetch_add(&imports, 1);
-		ret = round_trip(imp.handle, id, r);
+		ret = round_trip(who, imp.handle, id, r);
 		atomic_fetch_add(&transfers, 1);
 		if (!ret) {
 			atomic_fetch_add(&verified, 1);
 			r++;
 		} else if (ret > 0) {
-			fprintf(stderr, "# %s: round %d read back other bytes\n", who, r);
 			atomic_store(&failed, 1);
 		} else {
 			if (!refusal(ret))
@@ -283,11 +328,15 @@ static void on_sigbus(int sig)
 /* Write a word through @p and read it back; 1 if the page vanished. */
 static int poke(volatile uint32_t *p, uint32_t v)
 {
+	uint32_t got;
+
 	if (sigsetjmp(bus_jmp, 1))
 		return 1;
 	*p = v;
-	if (*p != v) {
-		fprintf(stderr, "# exporter: a word written through mmap reads back otherwise\n");
+	got = *p;
+	if (got != v) {
+		fprintf(stderr, "# exporter: a word written through mmap reads back %#010x, not %#010x\n",
+			got, v);
 		atomic_store(&failed, 1);
 	}
 	return 0;
